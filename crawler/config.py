@@ -1,0 +1,235 @@
+"""One typed settings object, loaded from coverwatch.toml plus environment overrides.
+
+Configuration flows one way: file/env -> Settings -> Scrapy settings -> components. This is the only module
+that reads os.environ, so secrets have exactly one way in (and are never echoed back: see `redacted`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG_FILE = "coverwatch.toml"
+# Environment variables that override the file. Secrets belong here (or in a file outside the repo), not in TOML.
+ENV_CONFIG_FILE = "COVERWATCH_CONFIG"
+ENV_DB_URL = "COVERWATCH_DB_URL"
+ENV_SMTP_PASSWORD = "COVERWATCH_SMTP_PASSWORD"
+ENV_UI_TOKEN = "COVERWATCH_UI_TOKEN"
+ENV_REDIS_URL = "COVERWATCH_REDIS_URL"
+
+
+class ConfigError(Exception):
+    """A configuration mistake, phrased as one line naming the key and the problem."""
+
+
+class _Strict(BaseModel):
+    # A typo in a key must be an error, not a silently ignored setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Strict):
+    url: str = "sqlite:///coverwatch.db"
+
+
+class CrawlSettings(_Strict):
+    # Wikimedia and most publishers ask for a UA that names the tool and a way to reach its operator.
+    user_agent: str = "coverwatch/0.1 (+https://github.com/coverwatch/coverwatch; research news monitor)"
+    robots_user_agent: str = "coverwatch"
+    download_timeout: int = Field(30, ge=1, le=600)
+    max_page_bytes: int = Field(15_000_000, ge=10_000)
+    max_pdf_bytes: int = Field(40_000_000, ge=10_000)
+    concurrent_requests_per_domain: int = Field(2, ge=1, le=16)
+    autothrottle_target_concurrency: float = Field(1.0, gt=0)
+    autothrottle_start_delay: float = Field(1.0, ge=0)
+    download_delay: float = Field(0.5, ge=0)
+    retry_times: int = Field(3, ge=0, le=10)
+    memory_limit_mb: int = Field(1024, ge=64)
+    # Known articles are re-fetched (to catch edits and take-downs) while young, at most this often.
+    recheck_window_hours: int = Field(48, ge=0)
+    recheck_every_hours: int = Field(6, ge=1)
+    max_items_per_listing: int = Field(200, ge=1)
+
+
+class TopicSettings(_Strict):
+    profile: str | None = None  # path to a topic profile TOML; None = the shipped Russia–Hamas profile
+    threshold: float | None = Field(None, ge=0, le=1)  # None = the profile's own threshold
+    near_miss_margin: float = Field(0.15, ge=0, le=1)
+
+
+class DedupSettings(_Strict):
+    near_threshold: float = Field(0.5, gt=0, le=1)
+    verify_jaccard: float = Field(0.7, gt=0, le=1)
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+
+class EmailSettings(_Strict):
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = Field(25, ge=1, le=65535)
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None  # only from the environment (COVERWATCH_SMTP_PASSWORD)
+    sender: str = "coverwatch@localhost"
+    recipients: list[str] = []
+
+
+class DigestSettings(_Strict):
+    group_by: Literal["outlet", "story"] = "outlet"
+    timezone: str = "Asia/Jerusalem"
+    time: str = "07:00"
+    output_dir: str = "digests"
+    formats: list[Literal["html", "markdown", "text", "atom"]] = ["html", "markdown", "text", "atom"]
+    email: EmailSettings = EmailSettings()
+
+    @field_validator("time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+            raise ValueError("must be HH:MM (24-hour clock)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class ScheduleSettings(_Strict):
+    default_interval_minutes: int = Field(60, ge=1)
+    jitter_seconds: int = Field(120, ge=0)
+    crawl_timeout_minutes: int = Field(30, ge=1)
+    max_parallel_crawls: int = Field(2, ge=1)
+    archive_keep_days: int = Field(30, ge=1)
+    dispatch: Literal["local", "scrapyd"] = "local"
+    scrapyd_nodes: list[str] = []
+
+
+class HealthSettings(_Strict):
+    window_runs: int = Field(5, ge=1)
+    min_items: int = Field(1, ge=0)
+    max_failure_share: float = Field(0.5, ge=0, le=1)
+    silent_days_factor: float = Field(3.0, gt=0)
+    silent_days_min: float = Field(2.0, gt=0)
+
+
+class UISettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    token: str | None = None  # only from the environment (COVERWATCH_UI_TOKEN)
+
+
+class SourceSettings(_Strict):
+    """A discovery route declared in config; `kind` selects the typed source in spiders/sources.py."""
+
+    kind: Literal["rss", "sitemap", "news_sitemap", "wordpress_api", "json_api", "html_listing", "google_news", "gdelt"]
+    url: str | None = None
+    query: str | None = None
+    lang: str | None = None
+    items_path: str | None = None
+    fields: dict[str, str] = {}
+    method: Literal["GET", "POST"] = "GET"
+    body: dict[str, Any] | None = None
+    link_xpath: str | None = None
+    restrict_domains: list[str] = []
+
+
+class OutletSettings(_Strict):
+    """An outlet override (for a built-in outlet) or a whole outlet declared in config alone."""
+
+    enabled: bool | None = None
+    disabled_reason: str | None = None
+    title: str | None = None
+    language: str | None = None
+    domains: list[str] | None = None
+    article_url_pattern: str | None = None
+    skip_url_patterns: list[str] | None = None
+    fetch_articles: bool | None = None
+    user_agent: str | None = None
+    interval_minutes: int | None = Field(None, ge=1)
+    cron: str | None = None
+    sources: list[SourceSettings] | None = None
+
+
+class Settings(_Strict):
+    storage: StorageSettings = StorageSettings()
+    crawl: CrawlSettings = CrawlSettings()
+    topic: TopicSettings = TopicSettings()
+    dedup: DedupSettings = DedupSettings()
+    digest: DigestSettings = DigestSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    health: HealthSettings = HealthSettings()
+    ui: UISettings = UISettings()
+    outlets: dict[str, OutletSettings] = {}
+    config_path: str | None = None
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as a dict with secrets masked, safe to print or log."""
+        data = self.model_dump()
+        data["digest"]["email"]["password"] = "***" if self.digest.email.password else None
+        data["ui"]["token"] = "***" if self.ui.token else None
+        data["storage"]["url"] = _mask_url_password(self.storage.url)
+        return data
+
+
+def _mask_url_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+def _format_error(path: str, error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling; see coverwatch.toml for the documented keys)"
+    return f"{path}: {key}: {message}"
+
+
+def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | None = None) -> Settings:
+    """Read the config file (or defaults when none exists) and apply environment overrides."""
+    env = os.environ if environ is None else environ
+    explicit = path is not None or ENV_CONFIG_FILE in env
+    config_path = Path(path or env.get(ENV_CONFIG_FILE) or DEFAULT_CONFIG_FILE)
+    raw: dict[str, Any] = {}
+    if config_path.exists():
+        try:
+            raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{config_path}: not UTF-8 text") from None
+    elif explicit:
+        raise ConfigError(f"{config_path}: file not found")
+    _apply_env(raw, env)
+    raw["config_path"] = str(config_path) if config_path.exists() else None
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(str(config_path), exc)) from None
+
+
+def _apply_env(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> None:
+    if env.get(ENV_DB_URL):
+        raw.setdefault("storage", {})["url"] = env[ENV_DB_URL]
+    if env.get(ENV_SMTP_PASSWORD):
+        raw.setdefault("digest", {}).setdefault("email", {})["password"] = env[ENV_SMTP_PASSWORD]
+    if env.get(ENV_UI_TOKEN):
+        raw.setdefault("ui", {})["token"] = env[ENV_UI_TOKEN]
+    if env.get(ENV_REDIS_URL):
+        raw.setdefault("dedup", {})["redis_url"] = env[ENV_REDIS_URL]

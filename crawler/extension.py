@@ -1,0 +1,228 @@
+"""The run context: one crawl_runs row per spider, failures recorded as they happen, stats copied at close.
+
+Built in from_crawler and attached as `crawler.coverwatch`, so spiders, middlewares and pipelines share it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError as TwistedTimeoutError,
+)
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from crawler.config import Settings
+from crawler.feeds import Lead
+from crawler.urls import url_key
+from storage import repo
+from storage.db import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+# Failure reasons that mean "the outlet refuses us", as opposed to "something broke".
+BLOCKED_PREFIXES = ("blocked", "http_401", "http_403", "http_451", "rate_limited", "robots_disallowed")
+
+
+def is_blocked_reason(reason: str) -> bool:
+    return reason.startswith(BLOCKED_PREFIXES)
+
+
+class CrawlContext:
+    def __init__(self, crawler: Crawler, settings: Settings) -> None:
+        self.crawler = crawler
+        self.settings = settings
+        self.engine = make_engine(settings.storage.url)
+        self.sessions = make_session_factory(self.engine)
+        self.run_ids: dict[str, int] = {}
+        self.known: dict[str, dict[str, tuple[datetime, datetime | None, str]]] = {}
+        self.validators: dict[str, tuple[str, str | None, str | None]] = {}
+        self.explicit_hosts: set[str] = set()
+
+    # --- lifecycle ---------------------------------------------------------------------------------------
+
+    def open(self, spider: Any) -> None:
+        outlet = spider.outlet
+        self.explicit_hosts |= {urlsplit(source_url).hostname or "" for source_url in _source_urls(outlet)}
+        with self.sessions.begin() as session:
+            repo.sync_source(
+                session, outlet.name, title=outlet.title, language=outlet.language, routes=outlet.routes, enabled=outlet.enabled
+            )
+            self.run_ids[spider.name] = repo.start_run(session, spider.name, pid=os.getpid(), node=socket.gethostname())
+            self.known[spider.name] = repo.known_articles(session, outlet.name)
+        self.crawler.stats.set_value("coverwatch/run_id", self.run_ids[spider.name])
+
+    def close(self, spider: Any, reason: str) -> None:
+        stats = self.crawler.stats.get_stats()
+        counts = run_counts(stats)
+        outcome = run_outcome(reason, counts, stats)
+        with self.sessions.begin() as session:
+            repo.finish_run(session, self.run_ids[spider.name], outcome=outcome, finish_reason=reason, counts=counts)
+            if reason == "finished":
+                # Validators are saved only after a complete run: a run killed halfway must not turn the next
+                # run's listing into a 304 that hides the leads it never got to.
+                for key, (url, etag, modified) in self.validators.items():
+                    repo.save_validators(session, key, url, etag, modified)
+        log.info("run %s of %s: %s (%s)", self.run_ids[spider.name], spider.name, outcome, reason)
+        self.engine.dispose()
+
+    # --- used by the spider ------------------------------------------------------------------------------
+
+    def failure(self, source: str, reason: str, url: str = "", detail: str = "", http_status: int | None = None) -> None:
+        stats = self.crawler.stats
+        stats.inc_value("failures/total")
+        stats.inc_value(f"failures/{reason}")
+        if is_blocked_reason(reason):
+            stats.inc_value("blocked/total")
+            stats.inc_value(f"source/{source}/blocked")
+        log.warning("%s: %s %s %s", source, reason, url, detail)
+        with self.sessions.begin() as session:
+            repo.record_failure(
+                session, source=source, reason=reason, url=url, detail=detail, http_status=http_status, run_id=self.run_ids.get(source)
+            )
+
+    def classify_error(self, failure: Any) -> tuple[str, int | None, str]:
+        exc = failure.value
+        if isinstance(exc, HttpError):
+            status = exc.response.status
+            from crawler.blocking import detect_block
+
+            block = detect_block(status, exc.response.body, (exc.response.headers.get(b"Content-Type") or b"").decode("latin-1"))
+            return block or f"http_{status}", status, f"HTTP {status}"
+        if isinstance(exc, IgnoreRequest):
+            message = str(exc)
+            if "robots.txt" in message.lower() or "Forbidden by robots" in message:
+                return "robots_disallowed", None, "robots.txt disallows this URL for our user agent"
+            if "not in archive" in message:
+                return "not_in_archive", None, message
+            if "unsafe" in message:
+                return "unsafe_url", None, message
+            return "ignored", None, message or "request ignored"
+        if isinstance(exc, DNSLookupError):
+            return "dns_error", None, str(exc)
+        if isinstance(exc, (TwistedTimeoutError, TCPTimedOutError)):
+            return "timeout", None, str(exc)
+        if isinstance(exc, ConnectionRefusedError):
+            return "connection_refused", None, "server down or port closed"
+        if isinstance(exc, (ConnectionLost, ResponseFailed, ResponseNeverReceived)):
+            text = repr(exc)
+            if "maxsize" in text.lower() or "max size" in text.lower() or "Cancelled" in text:
+                return "too_large", None, "response exceeded the size limit"
+            return "connection_reset", None, text[:300]
+        text = repr(exc)
+        if "Cancel" in type(exc).__name__ or "download max size" in text or "maxsize" in text:
+            return "too_large", None, "response exceeded the size limit (DOWNLOAD_MAXSIZE)"
+        return "download_error", None, f"{type(exc).__name__}: {text[:300]}"
+
+    def should_fetch(self, source: str, key: str, lead: Lead) -> bool:
+        known = self.known.get(source, {}).get(key)
+        if known is None:
+            return True
+        first_seen, last_checked, status = known
+        now = datetime.now(timezone.utc)
+        crawl = self.settings.crawl
+        if lead.modified and last_checked and lead.modified > last_checked:
+            return True  # the listing says it changed since we looked
+        young = now - first_seen < timedelta(hours=crawl.recheck_window_hours)
+        stale = last_checked is None or now - last_checked > timedelta(hours=crawl.recheck_every_hours)
+        return young and stale
+
+    def gone(self, source: str, lead: Lead, status: int) -> None:
+        from crawler.urls import canonical_url
+
+        key = url_key(canonical_url(lead.url))
+        with self.sessions.begin() as session:
+            taken_down = repo.mark_taken_down(session, key, status)
+        if taken_down:
+            self.crawler.stats.inc_value("articles/taken_down")
+        else:
+            self.failure(source, f"http_{status}", lead.url, "article not found")
+
+    def listing_ok(self, response: Any) -> None:
+        etag = response.headers.get(b"ETag")
+        modified = response.headers.get(b"Last-Modified")
+        if etag or modified:
+            url = response.request.url
+            self.validators[url_key(url)] = (url, etag.decode("latin-1") if etag else None, modified.decode("latin-1") if modified else None)
+
+    def explicitly_allowed(self, url: str) -> bool:
+        """Internal addresses are fetched only when a source of the outlet itself points there."""
+        return (urlsplit(url).hostname or "") in self.explicit_hosts
+
+
+def _source_urls(outlet: Any) -> list[str]:
+    return [getattr(source, "url", "") for source in outlet.sources if getattr(source, "url", "")]
+
+
+def run_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    by_status = {key.rsplit("/", 1)[-1]: value for key, value in stats.items() if key.startswith("downloader/response_status_count/")}
+    by_reason = {key.split("/", 1)[1]: value for key, value in stats.items() if key.startswith("failures/") and key != "failures/total"}
+    return {
+        "requests": int(stats.get("downloader/request_count", 0)),
+        "responses_by_status": by_status,
+        "items": int(stats.get("item_scraped_count", 0)),
+        "new_articles": int(stats.get("articles/new", 0)),
+        "updated_articles": int(stats.get("articles/updated", 0)),
+        "failures": int(stats.get("failures/total", 0)),
+        "failures_by_reason": by_reason,
+        "blocked": int(stats.get("blocked/total", 0)),
+        "stats": {key: _jsonable(value) for key, value in stats.items()},
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def run_outcome(reason: str, counts: dict[str, Any], stats: dict[str, Any]) -> str:
+    """finished | partial | blocked | failed | interrupted: never "finished" for a run that saw nothing."""
+    if reason == "shutdown":
+        return "interrupted"
+    if reason != "finished":
+        return "failed"
+    if counts["blocked"] and not stats.get("pages/extracted", 0):
+        return "blocked"
+    listed = stats.get("listing/parsed", 0) + stats.get("listing/not_modified", 0)
+    if listed == 0:
+        return "failed"
+    if counts["failures"]:
+        return "partial"
+    return "finished"
+
+
+class CoverwatchExtension:
+    """Scrapy extension wiring CrawlContext into the crawler's lifecycle."""
+
+    def __init__(self, context: CrawlContext) -> None:
+        self.context = context
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CoverwatchExtension:
+        settings: Settings = crawler.settings["COVERWATCH_SETTINGS"]
+        context = CrawlContext(crawler, settings)
+        crawler.coverwatch = context  # type: ignore[attr-defined]
+        extension = cls(context)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider: Any) -> None:
+        self.context.open(spider)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        self.context.close(spider, reason)

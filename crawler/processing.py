@@ -1,0 +1,128 @@
+"""relevance -> dedup -> store for one extracted article. No Scrapy: the Wikipedia watcher and tests use it too."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler import dedup, relevance, versions
+from crawler.config import Settings
+from crawler.feeds import Lead
+from crawler.items import FetchedPage
+from crawler.model import ExtractedArticle
+from crawler.urls import canonical_url, url_key
+from storage import repo
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    article_id: int
+    outcome: str  # new | updated | unchanged | filled
+    duplicate_kind: str | None = None
+
+
+def _diff(old_title: str | None, old_text: str, new_title: str | None, new_text: str) -> tuple[bool, dict[str, Any]]:
+    change = versions.diff_versions(old_title, old_text, new_title, new_text)
+    summary = {
+        "summary": change.summary(),
+        "title_changed": change.title_changed,
+        "sentences_added": list(change.sentences_added)[:50],
+        "sentences_removed": list(change.sentences_removed)[:50],
+        "size_delta": change.size_delta,
+    }
+    return versions.is_material_change(change), summary
+
+
+class ArticleProcessor:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.profile = relevance.load_profile(settings.topic.profile)
+        self.threshold = settings.topic.threshold
+        self.near_index = dedup.NearDupIndex(
+            threshold=settings.dedup.near_threshold,
+            verify_jaccard=settings.dedup.verify_jaccard,
+            redis_url=settings.dedup.redis_url if settings.dedup.backend == "redis" else None,
+        )
+        if settings.dedup.backend == "memory":
+            with self.sessions() as session:
+                self.near_index.rebuild(repo.stored_signatures(session))
+
+    def store(
+        self, outlet: Any, lead: Lead, article: ExtractedArticle, *, status: str, page: FetchedPage | None = None
+    ) -> ProcessResult:
+        url = canonical_url(page.url if page else lead.url, declared=article.canonical_url)
+        aliases = {url_key(canonical_url(candidate)): candidate for candidate in _reached_via(lead, page)}
+        key = url_key(url)
+        aliases.pop(key, None)
+        language = article.language or lead.language or outlet.language
+        scored = relevance.score(article.title, article.text, language, self.profile, lead=lead.lead, threshold=self.threshold)
+        text_hash = dedup.content_hash(article.text) if article.text.strip() else None
+        published = article.published
+        record = repo.ArticleRecord(
+            url_key=key,
+            url=url,
+            outlet=outlet.name,
+            title=article.title or lead.title,
+            text=article.text,
+            language=language,
+            authors=list(article.authors),
+            published_at=published.value,
+            published_source=published.source,
+            published_uncertain=published.uncertain,
+            modified_at=article.modified_at,
+            lead=lead.lead,
+            keywords=list(article.keywords or lead.keywords),
+            content_hash=text_hash,
+            title_key=dedup.title_key(outlet.name, article.title or lead.title or "", published.value.date() if published.value else None)
+            if (article.title or lead.title)
+            else None,
+            extraction_method=article.extraction_method,
+            field_sources=dict(article.field_sources),
+            status=status,
+            route=lead.route,
+            aliases=list(aliases.items()),
+            pdf=page.body if page is not None and article.extraction_method.startswith("pdf") else None,
+            relevance_score=scored.score,
+            relevant=scored.relevant,
+            relevance_matches=[asdict(match) for match in scored.matches],
+            relevance_explanation=scored.explanation,
+            signature=dedup.signature(article.text) if status == "full" and len(article.text) > 200 else None,
+        )
+        with self.sessions.begin() as session:
+            existing = repo.resolve_alias(session, [key, *aliases])
+            if existing:
+                # Reached before, perhaps under another URL (feed link vs sitemap loc vs canonical): same row.
+                record.url_key = repo.url_key_of(session, existing.get(key) or next(iter(existing.values())))
+            duplicate = self._find_duplicate(session, record) if not existing else None
+            if duplicate:
+                record.duplicate_of_id, record.duplicate_kind, record.duplicate_similarity = duplicate
+            result = repo.store_article(session, record, diff=_diff)
+        if result.outcome == "new" and record.signature and record.duplicate_of_id is None:
+            self.near_index.add(str(result.article_id), record.signature)
+        return ProcessResult(result.article_id, result.outcome, record.duplicate_kind if result.outcome == "new" else None)
+
+    def _find_duplicate(self, session: Session, record: repo.ArticleRecord) -> tuple[int, str, float] | None:
+        if record.content_hash:
+            original = repo.find_by_content_hash(session, record.content_hash)
+            if original is not None:
+                return original, "exact", 1.0
+        if record.title_key:
+            original = repo.find_by_title_key(session, record.title_key)
+            if original is not None:
+                return original, "title", 1.0
+        if record.signature:
+            candidates = self.near_index.query(record.signature)
+            if candidates:
+                best_key, similarity = max(candidates, key=lambda pair: pair[1])
+                return int(best_key), "near", similarity
+        return None
+
+
+def _reached_via(lead: Lead, page: FetchedPage | None) -> list[str]:
+    urls = [lead.url]
+    if page is not None:
+        urls += [page.requested_url, *page.redirect_urls, page.url]
+    return urls

@@ -1,0 +1,60 @@
+"""Scrapy settings made explicit, derived from the one Settings object (never from the environment)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from crawler.config import Settings
+
+# Retry on transient server trouble and rate limiting; 403/401 are refusals, retrying them only angers the wall.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+
+def scrapy_settings(settings: Settings, *, replay: list[Path] | None = None, archive_dir: Path | None = None) -> dict[str, Any]:
+    crawl = settings.crawl
+    values: dict[str, Any] = {
+        "COVERWATCH_SETTINGS": settings,
+        "BOT_NAME": "coverwatch",
+        "USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_OBEY": True,  # default_settings has False; only startproject templates set True
+        "ROBOTSTXT_USER_AGENT": crawl.robots_user_agent,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": crawl.autothrottle_start_delay,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": crawl.autothrottle_target_concurrency,
+        "DOWNLOAD_DELAY": crawl.download_delay,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
+        "DOWNLOAD_TIMEOUT": crawl.download_timeout,
+        # The limit applies to the decompressed body (Scrapy >= 2.11.1), which is what stops gzip bombs.
+        "DOWNLOAD_MAXSIZE": max(crawl.max_page_bytes, crawl.max_pdf_bytes),
+        "DOWNLOAD_WARNSIZE": crawl.max_page_bytes,
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": crawl.retry_times,
+        "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        "COVERWATCH_BACKOFF_BASE": 2.0,
+        "COVERWATCH_BACKOFF_MAX": 120.0,
+        "REDIRECT_MAX_TIMES": 5,
+        "MEMUSAGE_ENABLED": True,
+        "MEMUSAGE_LIMIT_MB": crawl.memory_limit_mb,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "HTTPCACHE_ENABLED": False,
+        "LOG_LEVEL": "INFO",
+        "EXTENSIONS": {"crawler.extension.CoverwatchExtension": 100},
+        "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.UnsafeUrlMiddleware": 50,
+            "crawler.middlewares.ConditionalGetMiddleware": 560,
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.middlewares.BackoffRetryMiddleware": 550,
+            "crawler.middlewares.ArchiveMiddleware": 950,
+            "crawler.middlewares.ReplayMiddleware": 960,
+        },
+    }
+    if replay:
+        values["COVERWATCH_REPLAY"] = [str(path) for path in replay]
+        # Replay is instant: politeness delays only slow the demo and tests down.
+        values.update(AUTOTHROTTLE_ENABLED=False, DOWNLOAD_DELAY=0, COVERWATCH_BACKOFF_BASE=0, COVERWATCH_BACKOFF_MAX=0)
+    if archive_dir:
+        values["COVERWATCH_ARCHIVE_DIR"] = str(archive_dir)
+    return values

@@ -1,0 +1,1 @@
+"""Spiders: one NewsSpider machinery (base.py) and one short declaration per outlet."""
