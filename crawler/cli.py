@@ -318,6 +318,21 @@ def relevance_command(
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
+# Feature areas add their commands from their own modules (digest, serve, schedule, probe, wiki, ...):
+# each defines register(app). Listed here so a missing module is an error, not a silently absent command.
+PLUGIN_MODULES: tuple[str, ...] = ()
+
+
+def _register_plugins() -> None:
+    import importlib
+
+    for name in PLUGIN_MODULES:
+        importlib.import_module(name).register(app)
+
+
+_register_plugins()
+
+
 def main() -> None:
     app()
 

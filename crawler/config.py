@@ -162,6 +162,19 @@ class OutletSettings(_Strict):
     sources: list[SourceSettings] | None = None
 
 
+class WikipediaSettings(_Strict):
+    """The watched Wikipedia article(s): followed to every language through langlinks, never hard-coded titles."""
+
+    enabled: bool = True
+    seed_lang: str = "en"
+    seed_titles: list[str] = ["Russia–Hamas relations"]
+    extra_titles: list[str] = []  # "lang:Title", e.g. "de:Beziehungen zwischen Russland und der Hamas"
+    search_terms: dict[str, str] = {"en": "Russia Hamas", "ar": "روسيا حماس", "he": "רוסיה חמאס", "ru": "Россия ХАМАС"}
+    api_url: str = "https://{lang}.wikipedia.org/w/api.php"
+    max_concurrent_requests: int = Field(3, ge=1, le=3)  # Wikimedia asks for at most 3 in parallel
+    maxlag: int = Field(5, ge=1)
+
+
 class Settings(_Strict):
     storage: StorageSettings = StorageSettings()
     crawl: CrawlSettings = CrawlSettings()
@@ -171,6 +184,7 @@ class Settings(_Strict):
     schedule: ScheduleSettings = ScheduleSettings()
     health: HealthSettings = HealthSettings()
     ui: UISettings = UISettings()
+    wikipedia: WikipediaSettings = WikipediaSettings()
     outlets: dict[str, OutletSettings] = {}
     config_path: str | None = None
 
@@ -216,12 +230,25 @@ def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | N
             raise ConfigError(f"{config_path}: not UTF-8 text") from None
     elif explicit:
         raise ConfigError(f"{config_path}: file not found")
+    _refuse_secrets_in_file(raw)
     _apply_env(raw, env)
     raw["config_path"] = str(config_path) if config_path.exists() else None
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_format_error(str(config_path), exc)) from None
+
+
+# Secrets never live in the config file (it is shared, committed, printed); each has its environment variable.
+
+
+def _refuse_secrets_in_file(raw: dict[str, Any]) -> None:
+    email = raw.get("digest", {}).get("email", {}) if isinstance(raw.get("digest"), dict) else {}
+    if isinstance(email, dict) and email.get("password"):
+        raise ConfigError(f"digest.email.password: secrets are read from the environment ({ENV_SMTP_PASSWORD}), not the file")
+    ui = raw.get("ui", {})
+    if isinstance(ui, dict) and ui.get("token"):
+        raise ConfigError(f"ui.token: secrets are read from the environment ({ENV_UI_TOKEN}), not the file")
 
 
 def _apply_env(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> None:

@@ -85,7 +85,7 @@ def _text(value: Any) -> str | None:
     if value is None:
         return None
     text = " ".join(str(value).split())
-    if "<" in text:
+    if "<" in text or "&" in text:  # WordPress and most CMS APIs hand out HTML fragments with entities
         text = " ".join(lxml_html.fromstring(f"<div>{text}</div>").text_content().split())
     return text or None
 

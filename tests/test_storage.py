@@ -1,0 +1,139 @@
+"""Storage on both backends: migrations, idempotent upserts, versions, locks, failures, timezones."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from storage import repo
+from storage.db import StorageUnavailable, check_connection, make_engine, make_session_factory, upgrade
+from storage.models import Article, ArticleVersion, Failure, UrlAlias
+
+
+@pytest.fixture
+def sessions(db_url: str):  # type: ignore[no-untyped-def]
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def _record(**overrides):  # type: ignore[no-untyped-def]
+    values = dict(
+        url_key="k1", url="https://www.ynetnews.com/article/abc", outlet="ynetnews", title="Putin thanks Hamas",
+        text="Putin thanked Hamas. The hostage was freed.", content_hash="h1",
+        published_at=datetime(2025, 2, 15, 10, 0, tzinfo=timezone(timedelta(hours=2))), published_source="jsonld",
+        published_uncertain=False,
+    )
+    values.update(overrides)
+    return repo.ArticleRecord(**values)
+
+
+def test_upgrade_is_idempotent_and_creates_tables(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    upgrade(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"sources", "crawl_runs", "articles", "article_versions", "failures", "url_aliases", "source_locks"} <= tables
+    engine.dispose()
+
+
+def test_store_article_is_idempotent(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        first = repo.store_article(session, _record())
+    with sessions.begin() as session:
+        again = repo.store_article(session, _record())
+    assert first.outcome == "new" and again.outcome == "unchanged"
+    assert first.article_id == again.article_id
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 1
+        assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 1
+
+
+def test_changed_text_becomes_a_version_with_summary(sessions) -> None:  # type: ignore[no-untyped-def]
+    def diff(old_title, old_text, new_title, new_text):  # type: ignore[no-untyped-def]
+        return True, {"summary": "1 sentence added", "title_changed": old_title != new_title}
+
+    with sessions.begin() as session:
+        repo.store_article(session, _record())
+    with sessions.begin() as session:
+        result = repo.store_article(session, _record(text="Putin thanked Hamas. The hostage was freed. Moscow denied it.", content_hash="h2"), diff=diff)
+    assert result.outcome == "updated"
+    with sessions() as session:
+        article = session.scalars(select(Article)).one()
+        assert article.version_count == 2
+        assert article.text.endswith("Moscow denied it.")
+        assert [v.kind for v in article.versions] == ["first", "edit"]
+        assert article.versions[1].change_summary["summary"] == "1 sentence added"
+
+
+def test_lead_only_is_filled_when_the_page_later_answers(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        repo.store_article(session, _record(status="lead_only", text="Lead only.", content_hash=None))
+    with sessions.begin() as session:
+        result = repo.store_article(session, _record())
+    assert result.outcome == "filled"
+    with sessions() as session:
+        assert session.scalars(select(Article.status)).one() == "full"
+
+
+def test_timezones_survive_the_round_trip(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        repo.store_article(session, _record())
+    with sessions() as session:
+        published = session.scalars(select(Article.published_at)).one()
+    assert published.tzinfo is not None
+    assert published == datetime(2025, 2, 15, 8, 0, tzinfo=timezone.utc)
+
+
+def test_aliases_resolve_to_one_article(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        stored = repo.store_article(session, _record(aliases=[("alias1", "https://www.ynetnews.com/article/abc?utm_source=rss")]))
+        assert repo.resolve_alias(session, ["alias1", "nope"]) == {"alias1": stored.article_id}
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(UrlAlias)) == 2
+
+
+def test_lock_is_exclusive_until_released_or_expired(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        assert repo.acquire_lock(session, "tass", "a", timedelta(minutes=5))
+    with sessions.begin() as session:
+        assert not repo.acquire_lock(session, "tass", "b", timedelta(minutes=5))
+    with sessions.begin() as session:
+        repo.release_lock(session, "tass", "a")
+    with sessions.begin() as session:
+        assert repo.acquire_lock(session, "tass", "b", timedelta(seconds=-1))  # already expired
+    with sessions.begin() as session:
+        assert repo.acquire_lock(session, "tass", "c", timedelta(minutes=5))
+
+
+def test_failures_and_runs_are_recorded(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        run_id = repo.start_run(session, "reuters")
+        repo.record_failure(session, source="reuters", reason="blocked:datadome", url="https://www.reuters.com/x", http_status=401, run_id=run_id)
+        repo.finish_run(session, run_id, outcome="blocked", finish_reason="finished", counts={"failures": 1, "blocked": 1})
+    with sessions() as session:
+        failure = session.scalars(select(Failure)).one()
+        assert (failure.reason, failure.http_status, failure.run_id) == ("blocked:datadome", 401, run_id)
+        run = repo.recent_runs(session, "reuters")[0]
+        assert run.outcome == "blocked" and run.duration_s is not None and run.duration_s >= 0
+
+
+def test_taken_down_is_marked_once(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        repo.store_article(session, _record())
+    with sessions.begin() as session:
+        assert repo.mark_taken_down(session, "k1", 404)
+        assert not repo.mark_taken_down(session, "k1", 404)
+    with sessions() as session:
+        article = session.scalars(select(Article)).one()
+        assert article.taken_down_at is not None
+        assert article.versions[-1].kind == "takedown"
+
+
+def test_unreachable_database_is_a_clear_error() -> None:
+    engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(StorageUnavailable, match="unreachable"):
+        check_connection(engine)
