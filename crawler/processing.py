@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,7 +54,9 @@ class ArticleProcessor:
     def store(
         self, outlet: Any, lead: Lead, article: ExtractedArticle, *, status: str, page: FetchedPage | None = None
     ) -> ProcessResult:
-        url = canonical_url(page.url if page else lead.url, declared=article.canonical_url)
+        fetched_url = page.url if page else lead.url
+        # Identity folds http/https; the stored link keeps the scheme that actually answered.
+        url = _with_scheme_of(canonical_url(fetched_url, declared=article.canonical_url), fetched_url)
         aliases = {url_key(canonical_url(candidate)): candidate for candidate in _reached_via(lead, page)}
         key = url_key(url)
         aliases.pop(key, None)
@@ -119,6 +122,11 @@ class ArticleProcessor:
                 best_key, similarity = max(candidates, key=lambda pair: pair[1])
                 return int(best_key), "near", similarity
         return None
+
+
+def _with_scheme_of(url: str, working: str) -> str:
+    scheme = urlsplit(working).scheme
+    return urlunsplit(urlsplit(url)._replace(scheme=scheme)) if scheme in ("http", "https") else url
 
 
 def _reached_via(lead: Lead, page: FetchedPage | None) -> list[str]:

@@ -37,9 +37,9 @@ class LocalSite:
                 return
 
             def _serve(self, send_body: bool) -> None:
-                site.hits[self.path] += 1
+                site.hits[self.path.split("?", 1)[0]] += 1
                 site.request_log.append((self.command, self.path, dict(self.headers.items())))
-                route = site.routes.get(self.path)
+                route = site.routes.get(self.path) or site.routes.get(self.path.split("?", 1)[0])
                 if route is None:
                     self._reply(404, b"not found", "text/plain", {}, send_body)
                     return
