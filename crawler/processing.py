@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -13,7 +12,7 @@ from crawler.config import Settings
 from crawler.feeds import Lead
 from crawler.items import FetchedPage
 from crawler.model import ExtractedArticle
-from crawler.urls import canonical_url, url_key
+from crawler.urls import canonical_url, clean_link, url_key
 from storage import repo
 
 
@@ -55,10 +54,9 @@ class ArticleProcessor:
         self, outlet: Any, lead: Lead, article: ExtractedArticle, *, status: str, page: FetchedPage | None = None
     ) -> ProcessResult:
         fetched_url = page.url if page else lead.url
-        # Identity folds http/https; the stored link keeps the scheme that actually answered.
-        url = _with_scheme_of(canonical_url(fetched_url, declared=article.canonical_url), fetched_url)
+        url = clean_link(fetched_url, declared=article.canonical_url)  # a working link; identity is url_key
         aliases = {url_key(canonical_url(candidate)): candidate for candidate in _reached_via(lead, page)}
-        key = url_key(url)
+        key = url_key(fetched_url, declared=article.canonical_url)
         aliases.pop(key, None)
         language = article.language or lead.language or outlet.language
         scored = relevance.score(article.title, article.text, language, self.profile, lead=lead.lead, threshold=self.threshold)
@@ -122,11 +120,6 @@ class ArticleProcessor:
                 best_key, similarity = max(candidates, key=lambda pair: pair[1])
                 return int(best_key), "near", similarity
         return None
-
-
-def _with_scheme_of(url: str, working: str) -> str:
-    scheme = urlsplit(working).scheme
-    return urlunsplit(urlsplit(url)._replace(scheme=scheme)) if scheme in ("http", "https") else url
 
 
 def _reached_via(lead: Lead, page: FetchedPage | None) -> list[str]:
