@@ -114,6 +114,8 @@ def all_outlets(settings: Settings) -> dict[str, Outlet]:
             outlets[name] = outlets[name].with_overrides(**overrides)
         else:
             outlets[name] = outlet_from_config(name, declared)
+    if "wikipedia" in outlets and not settings.wikipedia.enabled:
+        outlets["wikipedia"] = outlets["wikipedia"].with_overrides(enabled=False, disabled_reason="[wikipedia] enabled = false")
     return outlets
 
 
