@@ -14,8 +14,19 @@ from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+    UnsupportedURLSchemeError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import InterfaceError, OperationalError
 from twisted.internet.error import (
     ConnectionLost,
     ConnectionRefusedError,
@@ -32,6 +43,10 @@ from storage import repo
 from storage.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
+
+# Errors that mean "the database is unreachable or gone" (connection refused or killed, file locked or
+# unopenable), as opposed to a bug in a statement: the crawl stops cleanly instead of failing every item.
+STORAGE_ERRORS = (OperationalError, InterfaceError)
 
 # Failure reasons that mean "the outlet refuses us", as opposed to "something broke".
 BLOCKED_PREFIXES = ("blocked", "http_401", "http_403", "http_451", "rate_limited", "robots_disallowed")
@@ -50,13 +65,14 @@ class CrawlContext:
         self.run_ids: dict[str, int] = {}
         self.known: dict[str, dict[str, tuple[datetime, datetime | None, str]]] = {}
         self.validators: dict[str, tuple[str, str | None, str | None]] = {}
-        self.explicit_hosts: set[str] = set()
+        self.explicit_hosts: set[tuple[str, str, int | None]] = set()  # (scheme, host, port) the sources point at
+        self.storage_error: str | None = None  # set when the database went away mid-run (the crawl then stops)
 
     # --- lifecycle ---------------------------------------------------------------------------------------
 
     def open(self, spider: Any) -> None:
         outlet = spider.outlet
-        self.explicit_hosts |= {urlsplit(source_url).hostname or "" for source_url in _source_urls(outlet)}
+        self.explicit_hosts |= {origin for origin in map(_origin, _source_urls(outlet)) if origin is not None}
         with self.sessions.begin() as session:
             repo.sync_source(
                 session, outlet.name, title=outlet.title, language=outlet.language, routes=outlet.routes, enabled=outlet.enabled
@@ -69,15 +85,35 @@ class CrawlContext:
         stats = self.crawler.stats.get_stats()
         counts = run_counts(stats)
         outcome = run_outcome(reason, counts, stats)
-        with self.sessions.begin() as session:
-            repo.finish_run(session, self.run_ids[spider.name], outcome=outcome, finish_reason=reason, counts=counts)
-            if reason == "finished":
-                # Validators are saved only after a complete run: a run killed halfway must not turn the next
-                # run's listing into a 304 that hides the leads it never got to.
-                for key, (url, etag, modified) in self.validators.items():
-                    repo.save_validators(session, key, url, etag, modified)
-        log.info("run %s of %s: %s (%s)", self.run_ids[spider.name], spider.name, outcome, reason)
+        try:
+            with self.sessions.begin() as session:
+                repo.finish_run(session, self.run_ids[spider.name], outcome=outcome, finish_reason=reason, counts=counts)
+                if reason == "finished":
+                    # Validators are saved only after a complete run: a run killed halfway must not turn the next
+                    # run's listing into a 304 that hides the leads it never got to.
+                    for key, (url, etag, modified) in self.validators.items():
+                        repo.save_validators(session, key, url, etag, modified)
+        except STORAGE_ERRORS as error:
+            # The run row stays "running"; the next run marks it interrupted once it holds the source's lease.
+            self.storage_lost(error)
+        else:
+            log.info("run %s of %s: %s (%s)", self.run_ids[spider.name], spider.name, outcome, reason)
         self.engine.dispose()
+
+    def storage_lost(self, error: Exception) -> None:
+        """The database went away mid-run: say so once and stop the crawl, since nothing more could be stored.
+
+        Each article is stored in one transaction, so what was stored is whole and what was not is simply absent
+        (and fetched again by the next run).
+        """
+        if self.storage_error is not None:
+            return
+        self.storage_error = storage_reason(error)
+        log.error("storage unavailable, stopping the crawl: %s", self.storage_error)
+        self.crawler.stats.set_value("storage/error", self.storage_error)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="storage_unavailable"))
 
     # --- used by the spider ------------------------------------------------------------------------------
 
@@ -89,10 +125,15 @@ class CrawlContext:
             stats.inc_value("blocked/total")
             stats.inc_value(f"source/{source}/blocked")
         log.warning("%s: %s %s %s", source, reason, url, detail)
-        with self.sessions.begin() as session:
-            repo.record_failure(
-                session, source=source, reason=reason, url=url, detail=detail, http_status=http_status, run_id=self.run_ids.get(source)
-            )
+        if self.storage_error is not None:
+            return
+        try:
+            with self.sessions.begin() as session:
+                repo.record_failure(
+                    session, source=source, reason=reason, url=url, detail=detail, http_status=http_status, run_id=self.run_ids.get(source)
+                )
+        except STORAGE_ERRORS as error:
+            self.storage_lost(error)
 
     def classify_error(self, failure: Any) -> tuple[str, int | None, str]:
         exc = failure.value
@@ -110,21 +151,35 @@ class CrawlContext:
                 return "not_in_archive", None, message
             if "unsafe" in message:
                 return "unsafe_url", None, message
+            if "offsite" in message:  # a redirect or sitemap child leaving the outlet's domains
+                return "offsite", None, message[:300]
+            if "DOWNLOAD_MAXSIZE" in message:  # HttpCompressionMiddleware: the decompressed body is too big (gzip bomb)
+                return "too_large", None, message[:300]
+            if "redirect loop" in message:  # crawler.middlewares.RedirectGuardMiddleware
+                return "redirect_loop", None, message[:300]
+            if "max redirections" in message:  # RedirectMiddleware: REDIRECT_MAX_TIMES hops
+                return "too_many_redirects", None, "more redirects than REDIRECT_MAX_TIMES"
             return "ignored", None, message or "request ignored"
-        if isinstance(exc, DNSLookupError):
-            return "dns_error", None, str(exc)
-        if isinstance(exc, (TwistedTimeoutError, TCPTimedOutError)):
-            return "timeout", None, str(exc)
-        if isinstance(exc, ConnectionRefusedError):
+        if isinstance(exc, ResponseDataLossError):
+            return "truncated_response", None, "the connection closed before the declared Content-Length arrived"
+        # Scrapy >= 2.19 wraps Twisted's download errors in its own types; both spellings are mapped.
+        if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
+            return "dns_error", None, str(exc)[:300]
+        if isinstance(exc, (TwistedTimeoutError, TCPTimedOutError, DownloadTimeoutError)):
+            return "timeout", None, str(exc)[:300]
+        if isinstance(exc, (ConnectionRefusedError, DownloadConnectionRefusedError)):
             return "connection_refused", None, "server down or port closed"
-        if isinstance(exc, (ConnectionLost, ResponseFailed, ResponseNeverReceived)):
+        if isinstance(exc, UnsupportedURLSchemeError):
+            return "unsafe_url", None, f"no download handler for this scheme: {str(exc)[:200]}"
+        if isinstance(exc, (ConnectionLost, ResponseFailed, ResponseNeverReceived, DownloadFailedError)):
             text = repr(exc)
             if "maxsize" in text.lower() or "max size" in text.lower() or "Cancelled" in text:
                 return "too_large", None, "response exceeded the size limit"
             return "connection_reset", None, text[:300]
         text = repr(exc)
-        if "Cancel" in type(exc).__name__ or "download max size" in text or "maxsize" in text:
-            return "too_large", None, "response exceeded the size limit (DOWNLOAD_MAXSIZE)"
+        if isinstance(exc, DownloadCancelledError) or "download max size" in text or "maxsize" in text:
+            # Scrapy's HTTP handler cancels a body over DOWNLOAD_MAXSIZE (declared or streamed) with this error.
+            return "too_large", None, f"response exceeded the size limit (DOWNLOAD_MAXSIZE): {str(exc)[:200]}"
         return "download_error", None, f"{type(exc).__name__}: {text[:300]}"
 
     def should_fetch(self, source: str, key: str, lead: Lead) -> bool:
@@ -159,8 +214,33 @@ class CrawlContext:
             self.validators[url_key(url)] = (url, etag.decode("latin-1") if etag else None, modified.decode("latin-1") if modified else None)
 
     def explicitly_allowed(self, url: str) -> bool:
-        """Internal addresses are fetched only when a source of the outlet itself points there."""
-        return (urlsplit(url).hostname or "") in self.explicit_hosts
+        """Internal addresses are fetched only when a source of the outlet itself points there (same origin)."""
+        origin = _origin(url)
+        return origin is not None and origin in self.explicit_hosts
+
+
+def storage_reason(error: Exception) -> str:
+    """The database's own first line (never SQLAlchemy's, which carries the statement and its parameters)."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return lines[0][:300] if lines else type(original).__name__
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of an http(s) URL; None for any other scheme or a malformed URL.
+
+    Matching the whole origin, not the host alone, keeps a feed on 127.0.0.1:8000 from reaching 127.0.0.1:6379,
+    and a file://host/... or ftp://host/... link from riding on an allowed host name.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return scheme, parts.hostname.rstrip(".").lower(), port or (443 if scheme == "https" else 80)
 
 
 def _source_urls(outlet: Any) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -17,6 +18,9 @@ from crawler.urls import is_safe_public_url, url_key
 from storage import repo
 
 log = logging.getLogger(__name__)
+
+# The statuses Scrapy's RedirectMiddleware follows.
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
 class UnsafeUrlMiddleware:
@@ -34,10 +38,62 @@ class UnsafeUrlMiddleware:
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         safe, reason = is_safe_public_url(request.url)
-        if safe or self.crawler.coverwatch.explicitly_allowed(request.url):  # type: ignore[attr-defined]
-            return None
-        self.crawler.stats.inc_value("leads/unsafe_url")
-        raise IgnoreRequest(f"unsafe URL refused: {reason}")
+        if not (safe or self.crawler.coverwatch.explicitly_allowed(request.url)):  # type: ignore[attr-defined]
+            self.crawler.stats.inc_value("leads/unsafe_url")
+            raise IgnoreRequest(f"unsafe URL refused: {reason}")
+        if request.meta.get("listing") and _offsite_listing(request, getattr(self.crawler, "spider", None)):
+            # Listings bypass Scrapy's OffsiteMiddleware (dont_filter): a sitemap index's child or a redirected
+            # feed that leaves the outlet's domains is refused here instead.
+            self.crawler.stats.inc_value("offsite/listing_filtered")
+            raise IgnoreRequest(f"Filtered offsite listing {request.url}: neither a configured source nor on the outlet's domains")
+        return None
+
+
+def _offsite_listing(request: Request, spider: Any) -> bool:
+    """A listing the outlet did not declare must be on the outlet's domains or its source's own host."""
+    outlet = getattr(spider, "outlet", None)
+    source = request.meta.get("source")
+    if outlet is None or source is None or not outlet.domains:
+        return False
+    declared = [listing.url for listing in source.listing_requests()]
+    if request.url in declared or outlet.owns(request.url):
+        return False
+    return urlsplit(request.url).hostname not in {urlsplit(url).hostname for url in declared}
+
+
+class RedirectGuardMiddleware:
+    """Refuse a redirect that loops, leads to an internal address or leaves the outlet's domains, visibly.
+
+    Scrapy would drop such redirects quietly (the duplicate filter eats a loop, the offsite filter eats another
+    domain at scheduling time): no failure, no errback, so not even the feed's title and lead were kept.
+    Raising IgnoreRequest here sends them to the request's errback, which records the failure. Sits just
+    above RedirectMiddleware (600), so it sees the 3xx first.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        location = response.headers.get(b"Location")
+        if response.status not in REDIRECT_STATUSES or not location or request.meta.get("dont_redirect"):
+            return response
+        target = urljoin(request.url, location.decode("latin-1").strip()).split("#", 1)[0]
+        chain = [url.split("#", 1)[0] for url in [*request.meta.get("redirect_urls", []), request.url]]
+        if target in chain:
+            raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, target])}"[:500])
+        safe, reason = is_safe_public_url(target)
+        if not (safe or self.crawler.coverwatch.explicitly_allowed(target)):  # type: ignore[attr-defined]
+            self.crawler.stats.inc_value("leads/unsafe_url")
+            raise IgnoreRequest(f"unsafe URL refused: redirect to {target[:300]}: {reason}")
+        outlet = getattr(getattr(self.crawler, "spider", None), "outlet", None)
+        if not request.meta.get("listing") and outlet is not None and outlet.domains and not outlet.owns(target):
+            self.crawler.stats.inc_value("offsite/redirect_filtered")
+            raise IgnoreRequest(f"Filtered offsite redirect to {target[:300]}: not on the outlet's domains")
+        return response
 
 
 class ConditionalGetMiddleware:

@@ -10,6 +10,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from crawler.extension import STORAGE_ERRORS
 from crawler.extract import ExtractionHints, extract_document
 from crawler.items import FetchedPage, LeadRecord
 from crawler.model import STATUS_FULL, STATUS_LEAD_ONLY, STATUS_PDF_PENDING, DateEvidence, ExtractedArticle
@@ -32,6 +33,16 @@ class StorePipeline:
         self.processor = ArticleProcessor(context.settings, context.sessions)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
+        context = self.crawler.coverwatch  # type: ignore[attr-defined]
+        if context.storage_error is None:
+            try:
+                return self._process_item(item, spider)
+            except STORAGE_ERRORS as error:  # the database went away: the crawl stops; this item is not stored
+                context.storage_lost(error)
+        self.crawler.stats.inc_value("storage/items_not_stored")
+        return item
+
+    def _process_item(self, item: Any, spider: Any = None) -> Any:
         spider = spider or self.crawler.spider
         assert self.processor is not None
         stats = self.crawler.stats
@@ -43,9 +54,10 @@ class StorePipeline:
             status = STATUS_FULL
             if not article.text.strip():
                 if article.extraction_method.startswith("pdf"):
-                    status = STATUS_PDF_PENDING
+                    status = STATUS_PDF_PENDING  # kept, and counted: an encrypted or corrupt PDF must not pass silently
+                    context.failure(spider.name, "pdf_unreadable", item.url, _why(article, "no text extracted from the PDF"))
                 else:
-                    context.failure(spider.name, "extraction_empty", item.url, "no article text found on the page")
+                    context.failure(spider.name, "extraction_empty", item.url, _why(article, "no article text found on the page"))
                     if not (item.lead.title or item.lead.lead):
                         return item
                     status = STATUS_LEAD_ONLY
@@ -55,7 +67,8 @@ class StorePipeline:
             article = ExtractedArticle(
                 url=item.lead.url,
                 title=item.lead.title,
-                text=item.lead.lead or "",
+                # A lead-only record's text is the listing's lead; metadata-only rows keep it in `lead`, not as body.
+                text=(item.lead.lead or "") if item.status == STATUS_LEAD_ONLY else "",
                 language=item.lead.language or spider.outlet.language,
                 published=item.lead.published or DateEvidence(None, "none", True),
                 keywords=list(item.lead.keywords),
@@ -85,3 +98,8 @@ class StorePipeline:
         except Exception as exc:  # a malformed page must cost one failure, never the run
             self.crawler.coverwatch.failure(spider.name, "extraction_error", item.url, f"{type(exc).__name__}: {exc}"[:300])  # type: ignore[attr-defined]
             return None
+
+
+def _why(article: ExtractedArticle, summary: str) -> str:
+    """The failure detail: what went wrong, then the extractor's own warnings (e.g. "pdf: encrypted: ...")."""
+    return "; ".join([summary, *article.warnings])[:500]

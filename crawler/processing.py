@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler import dedup, relevance, versions
+from crawler import aggregator, dedup, relevance, versions
 from crawler.config import Settings
 from crawler.feeds import Lead
 from crawler.items import FetchedPage
@@ -16,10 +17,16 @@ from crawler.urls import canonical_url, clean_link, url_key
 from storage import repo
 
 
+# An aggregator result and the outlet's own copy of one story are published within a few days of each other.
+AGGREGATOR_MATCH_WINDOW = timedelta(days=3)
+# Routes whose links are tokens, not the article's URL (Google News): matched to stories by headline instead.
+OPAQUE_LINK_ROUTES = frozenset({aggregator.GOOGLE_NEWS})
+
+
 @dataclass(frozen=True)
 class ProcessResult:
     article_id: int
-    outcome: str  # new | updated | unchanged | filled
+    outcome: str  # new | updated | unchanged | filled | linked
     duplicate_kind: str | None = None
 
 
@@ -37,8 +44,11 @@ def _diff(old_title: str | None, old_text: str, new_title: str | None, new_text:
 
 class ArticleProcessor:
     def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+        from spiders.registry import all_outlets  # late: spiders import this module's siblings
+
         self.settings = settings
         self.sessions = sessions
+        self.outlets = all_outlets(settings)
         self.profile = relevance.load_profile(settings.topic.profile)
         self.threshold = settings.topic.threshold
         self.near_index = dedup.NearDupIndex(
@@ -58,15 +68,21 @@ class ArticleProcessor:
         aliases = {url_key(canonical_url(candidate)): candidate for candidate in _reached_via(lead, page)}
         key = url_key(fetched_url, declared=article.canonical_url)
         aliases.pop(key, None)
-        language = article.language or lead.language or outlet.language
-        scored = relevance.score(article.title, article.text, language, self.profile, lead=lead.lead, threshold=self.threshold)
+        outlet_name = outlet.name
+        title = article.title or lead.title
+        if lead.route in aggregator.AGGREGATOR_ROUTES:
+            # Google News / GDELT: file the result under the outlet that published it, cleaned of " - Publisher".
+            title = aggregator.headline(title, lead.route)
+            outlet_name = aggregator.owning_outlet(lead.url, lead.publisher_domain, self.outlets) or outlet.name
+        language = article.language or aggregator.result_language(lead.language) or outlet.language
+        scored = relevance.score(title, article.text, language, self.profile, lead=lead.lead, threshold=self.threshold)
         text_hash = dedup.content_hash(article.text) if article.text.strip() else None
         published = article.published
         record = repo.ArticleRecord(
             url_key=key,
             url=url,
-            outlet=outlet.name,
-            title=article.title or lead.title,
+            outlet=outlet_name,
+            title=title,
             text=article.text,
             language=language,
             authors=list(article.authors),
@@ -77,9 +93,7 @@ class ArticleProcessor:
             lead=lead.lead,
             keywords=list(article.keywords or lead.keywords),
             content_hash=text_hash,
-            title_key=dedup.title_key(outlet.name, article.title or lead.title or "", published.value.date() if published.value else None)
-            if (article.title or lead.title)
-            else None,
+            title_key=dedup.title_key(outlet_name, title, published.value.date() if published.value else None) if title else None,
             extraction_method=article.extraction_method,
             field_sources=dict(article.field_sources),
             status=status,
@@ -94,6 +108,18 @@ class ArticleProcessor:
         )
         with self.sessions.begin() as session:
             existing = repo.resolve_alias(session, [key, *aliases])
+            if not existing and lead.route in OPAQUE_LINK_ROUTES:
+                matched = self._match_headline(session, outlet_name, title, published.value)
+                if matched is not None:
+                    # The story is already stored under its real URL: one row, one more way it was found.
+                    repo.link_alias(session, matched, key, lead.url, lead.route)
+                    return ProcessResult(matched, "linked")
+            elif not existing:
+                adopted = self._match_headline(session, outlet_name, title, published.value, opaque_only=True)
+                if adopted is not None:
+                    # An aggregator got here first with an opaque link: this row becomes the real article.
+                    repo.adopt_row(session, adopted, key, url)
+                    existing = {key: adopted}
             if existing:
                 # Reached before, perhaps under another URL (feed link vs sitemap loc vs canonical): same row.
                 record.url_key = repo.url_key_of(session, existing.get(key) or next(iter(existing.values())))
@@ -104,6 +130,16 @@ class ArticleProcessor:
         if result.outcome == "new" and record.signature and record.duplicate_of_id is None:
             self.near_index.add(str(result.article_id), record.signature)
         return ProcessResult(result.article_id, result.outcome, record.duplicate_kind if result.outcome == "new" else None)
+
+    def _match_headline(
+        self, session: Session, outlet: str, title: str | None, published: datetime | None, *, opaque_only: bool = False
+    ) -> int | None:
+        """A stored article of `outlet` with the same headline within a few days (headlines repeat over years)."""
+        candidates = repo.titles_around(
+            session, outlet, published or datetime.now(timezone.utc), AGGREGATOR_MATCH_WINDOW,
+            only_routes=OPAQUE_LINK_ROUTES if opaque_only else None,
+        )
+        return aggregator.match_stored(title, candidates, route=aggregator.GOOGLE_NEWS)
 
     def _find_duplicate(self, session: Session, record: repo.ArticleRecord) -> tuple[int, str, float] | None:
         if record.content_hash:

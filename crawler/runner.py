@@ -11,14 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
 from crawler.config import Settings
 from crawler.scrapy_settings import scrapy_settings
 from spiders.outlet import Outlet
-from storage import repo
-from storage.db import check_connection, make_engine, make_session_factory, upgrade
+from storage import maintenance, repo
+from storage.db import StorageUnavailable, check_connection, make_engine, make_session_factory, upgrade
 from storage.models import CrawlRun
 
 
@@ -60,6 +61,7 @@ def run_crawl(
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.extension import STORAGE_ERRORS, storage_reason
     from spiders.spider_for import spider_class_for
 
     engine, sessions = open_store(settings)
@@ -69,6 +71,8 @@ def run_crawl(
     reports: list[RunReport] = []
     with sessions.begin() as session:
         for outlet in outlets:
+            # A lease whose holder died on this host (SIGKILL, OOM killer) is freed now, not after its TTL.
+            maintenance.release_dead_local_lock(session, outlet.name)
             if repo.acquire_lock(session, outlet.name, holder, ttl):
                 # We hold the lease, so any run still marked running for this source is a dead process's.
                 repo.mark_interrupted_runs(session, outlet.name)
@@ -77,6 +81,7 @@ def run_crawl(
                 reports.append(RunReport(outlet.name, "skipped_locked"))
     with sessions() as session:
         first_new_run = (session.scalar(select(CrawlRun.id).order_by(CrawlRun.id.desc()).limit(1)) or 0) + 1
+    crawlers: list[Any] = []
     try:
         if locked:
             values = scrapy_settings(settings, replay=replay, archive_dir=archive_dir)
@@ -87,20 +92,34 @@ def run_crawl(
                 if on_item is not None:
                     crawler.signals.connect(lambda item, spider, **_: on_item(spider.name), signal=signals.item_scraped)
                 process.crawl(crawler, outlet=outlet)
+                crawlers.append(crawler)
             process.start()
     finally:
-        with sessions.begin() as session:
-            for outlet in locked:
-                repo.release_lock(session, outlet.name, holder)
-    with sessions() as session:
-        names = [outlet.name for outlet in locked]
-        runs = session.scalars(select(CrawlRun).where(CrawlRun.id >= first_new_run, CrawlRun.source.in_(names)).order_by(CrawlRun.id))
-        for run in runs:
-            reports.append(
-                RunReport(
-                    run.source, run.outcome, run.requests, run.items, run.new_articles, run.updated_articles,
-                    run.failures, run.blocked, dict(run.failures_by_reason or {}), run.id,
+        try:
+            with sessions.begin() as session:
+                for outlet in locked:
+                    repo.release_lock(session, outlet.name, holder)
+        except STORAGE_ERRORS:
+            pass  # the database is gone; the next run frees a dead holder's lease (see above)
+    lost = next((c.coverwatch.storage_error for c in crawlers if getattr(getattr(c, "coverwatch", None), "storage_error", None)), None)
+    try:
+        with sessions() as session:
+            names = [outlet.name for outlet in locked]
+            runs = session.scalars(select(CrawlRun).where(CrawlRun.id >= first_new_run, CrawlRun.source.in_(names)).order_by(CrawlRun.id))
+            for run in runs:
+                reports.append(
+                    RunReport(
+                        run.source, run.outcome, run.requests, run.items, run.new_articles, run.updated_articles,
+                        run.failures, run.blocked, dict(run.failures_by_reason or {}), run.id,
+                    )
                 )
-            )
+    except STORAGE_ERRORS as error:
+        lost = lost or storage_reason(error)
     engine.dispose()
+    if lost:
+        # One clear line for the CLI (exit 2); what was stored is whole, since each article is one transaction.
+        raise StorageUnavailable(
+            f"database {engine.url.render_as_string(hide_password=True)} became unreachable during the crawl: {lost}. "
+            "Articles stored before that are complete; run the crawl again once the database is back."
+        )
     return reports

@@ -34,6 +34,8 @@ def scrapy_settings(settings: Settings, *, replay: list[Path] | None = None, arc
         "COVERWATCH_BACKOFF_BASE": 2.0,
         "COVERWATCH_BACKOFF_MAX": 120.0,
         "REDIRECT_MAX_TIMES": 5,
+        # News is fetched over HTTP(S) only: no handler exists that a feed link could aim at local files or FTP.
+        "DOWNLOAD_HANDLERS": {"file": None, "s3": None, "ftp": None, "data": None},
         "MEMUSAGE_ENABLED": True,
         "MEMUSAGE_LIMIT_MB": crawl.memory_limit_mb,
         "COOKIES_ENABLED": False,
@@ -44,6 +46,7 @@ def scrapy_settings(settings: Settings, *, replay: list[Path] | None = None, arc
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.UnsafeUrlMiddleware": 50,
+            "crawler.middlewares.RedirectGuardMiddleware": 610,
             "crawler.middlewares.ConditionalGetMiddleware": 560,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,

@@ -29,6 +29,9 @@ class Outlet:
     interval_minutes: int | None = None
     cron: str | None = None
     extraction_hints: dict[str, object] = field(default_factory=dict)
+    # Publications whose text lives in a linked PDF (INSS): XPath of the PDF link on the article page. The PDF
+    # is downloaded and stored as the page's text; the HTML page is kept when the PDF cannot be fetched.
+    pdf_link_xpath: str | None = None
     fixture_dir: str | None = None  # tests/fixtures/outlets/<name>: enforced by the registry test
     spider: str = "spiders.base.NewsSpider"  # dotted path; Wikipedia watches revisions, not articles
 

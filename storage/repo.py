@@ -15,6 +15,7 @@ from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crawler.aggregator import claims_row
 from storage.models import (
     Article,
     ArticleVersion,
@@ -239,6 +240,8 @@ def store_article(session: Session, record: ArticleRecord, diff: Any = None) -> 
     article = session.scalars(select(Article).where(Article.url_key == record.url_key).with_for_update()).one()
     article.last_seen = now
     article.last_checked = now
+    if claims_row(article.discovered_via, record.route):
+        article.outlet = record.outlet  # first found through an aggregator; now through the outlet's own route
     if record.route and record.route not in (article.discovered_via or []):
         article.discovered_via = [*(article.discovered_via or []), record.route]
     _add_aliases(session, article.id, record)
@@ -313,6 +316,39 @@ def resolve_alias(session: Session, url_keys: Iterable[str]) -> dict[str, int]:
         return {}
     rows = session.execute(select(UrlAlias.url_key, UrlAlias.article_id).where(UrlAlias.url_key.in_(keys)))
     return {key: article_id for key, article_id in rows}
+
+
+def link_alias(session: Session, article_id: int, url_key: str, url: str, route: str) -> None:
+    """Record one more URL and discovery route for a stored article (e.g. its Google News link)."""
+    insert_ignore(session, UrlAlias.__table__, {"url_key": url_key, "url": url, "article_id": article_id, "route": route}, ["url_key"])
+    article = session.get(Article, article_id)
+    if article is not None and route and route not in (article.discovered_via or []):
+        article.discovered_via = [*(article.discovered_via or []), route]
+        article.last_seen = utcnow()
+
+
+def titles_around(
+    session: Session, outlet: str, when: datetime, window: timedelta, *, only_routes: frozenset[str] | None = None
+) -> list[tuple[int, str | None]]:
+    """(id, title) of an outlet's articles published (or first seen) within `window` of `when`.
+
+    `only_routes`: keep rows found exclusively through these routes (e.g. aggregator-only rows).
+    """
+    published = func.coalesce(Article.published_at, Article.first_seen)
+    statement = select(Article.id, Article.title, Article.discovered_via).where(
+        Article.outlet == outlet, published >= when - window, published <= when + window
+    )
+    return [
+        (article_id, title)
+        for article_id, title, routes in session.execute(statement)
+        if only_routes is None or (routes and set(routes) <= only_routes)
+    ]
+
+
+def adopt_row(session: Session, article_id: int, url_key: str, url: str) -> None:
+    """Give an aggregator-only row the article's real identity; its opaque aggregator link stays an alias."""
+    session.execute(update(Article).where(Article.id == article_id).values(url_key=url_key, url=url))
+    insert_ignore(session, UrlAlias.__table__, {"url_key": url_key, "url": url, "article_id": article_id, "route": ""}, ["url_key"])
 
 
 def url_key_of(session: Session, article_id: int) -> str:

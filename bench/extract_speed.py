@@ -1,0 +1,95 @@
+"""Print ms per page of the coverwatch extraction pipeline against bare `trafilatura.extract`.
+
+Usage: .venv/bin/python bench/extract_speed.py [--limit N] [--rounds R]
+
+Pages: the extraction_dev set (see bench/extraction_quality.py). Coverwatch is `crawler.extract.extract_document`
+on the page bytes, the function `coverwatch extract FILE` calls (title, dates, language, JSON-LD included);
+the baseline is `trafilatura.extract(html, url=url)` with default settings (text only, no metadata).
+
+Both run in this one process, alternating page by page so that load from other processes hits them equally.
+Times are the process's CPU time (time.process_time), which other workers on a shared machine disturb far
+less than wall-clock time; wall-clock figures are printed too. A warm-up pass over the first pages (not timed)
+pays one-off costs: imports, py3langid's model, and the ~5 s in which dateparser compiles its regexes for all
+locales on first use (htmldate's extensive search calls it on a few pages; a long-running crawler pays it once).
+Single core. Target (issue "Extraction quality"): coverwatch <= 1.25x the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import trafilatura  # noqa: E402
+from extraction_quality import extraction_items  # noqa: E402
+
+from crawler.extract import extract_document  # noqa: E402
+
+TARGET_RATIO = 1.25
+WARMUP_PAGES = 40
+
+
+def coverwatch(html: bytes, url: str) -> object:
+    return extract_document(html, url)
+
+
+def bare_trafilatura(html: bytes, url: str) -> object:
+    return trafilatura.extract(html, url=url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
+    parser.add_argument("--rounds", type=int, default=1, help="timed passes over the pages")
+    args = parser.parse_args()
+    logging.disable(logging.CRITICAL)
+
+    pages = [(url, html) for url, _item, html in extraction_items(args.limit)]
+    extractors: dict[str, Callable[[bytes, str], object]] = {"coverwatch": coverwatch, "trafilatura": bare_trafilatura}
+    for url, html in pages[:WARMUP_PAGES]:
+        for function in extractors.values():
+            function(html, url)
+    _warm_dateparser()
+
+    cpu = dict.fromkeys(extractors, 0.0)
+    wall = dict.fromkeys(extractors, 0.0)
+    for round_index in range(args.rounds):
+        for index, (url, html) in enumerate(pages):
+            order = list(extractors.items())
+            if (index + round_index) % 2:
+                order.reverse()
+            for name, function in order:
+                start_cpu, start_wall = time.process_time(), time.perf_counter()
+                function(html, url)
+                cpu[name] += time.process_time() - start_cpu
+                wall[name] += time.perf_counter() - start_wall
+
+    count = len(pages) * args.rounds
+    print(f"extraction_dev: {len(pages)} pages x {args.rounds} round(s), warm-up {WARMUP_PAGES} pages not timed")
+    print(f"{'extractor':<12} {'CPU ms/page':>12} {'wall ms/page':>13}")
+    for name in extractors:
+        print(f"{name:<12} {1000 * cpu[name] / count:12.2f} {1000 * wall[name] / count:13.2f}")
+    ratio = cpu["coverwatch"] / cpu["trafilatura"]
+    verdict = "within" if ratio <= TARGET_RATIO else "OVER"
+    print(f"ratio coverwatch/trafilatura (CPU): {ratio:.2f}x ({verdict} the {TARGET_RATIO}x target); "
+          f"wall-clock: {wall['coverwatch'] / wall['trafilatura']:.2f}x")
+
+
+def _warm_dateparser() -> None:
+    """Compile dateparser's all-locale parser the way htmldate uses it, outside the timed loop."""
+    try:
+        from htmldate.extractors import get_external_parser
+
+        get_external_parser().get_date_data("3 January 2021")
+    except Exception as exc:  # htmldate internals may move; the figures are then merely pessimistic
+        print(f"(dateparser warm-up skipped: {exc})")
+
+
+if __name__ == "__main__":
+    main()

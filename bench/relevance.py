@@ -1,0 +1,384 @@
+"""Relevance bench: precision and recall per language on the labelled development set.
+
+    .venv/bin/python bench/relevance.py            # score bench/data/relevance_dev.jsonl, print figures
+    .venv/bin/python bench/relevance.py --errors   # also list every wrong decision with its explanation
+    .venv/bin/python bench/relevance.py --build    # rebuild the dev set from ../shared (needs trafilatura)
+
+The dev set holds REAL texts only (see bench/data/README.md for how each item was taken and labelled).
+Items marked `borderline` are scored and listed but kept out of the precision/recall figures.
+The naive baseline is the rule "a Russia word and a Hamas word both appear" (substring keywords).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import sys
+import tarfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+DEV_PATH = REPO / "bench" / "data" / "relevance_dev.jsonl"
+sys.path.insert(0, str(REPO))
+
+from crawler.relevance import load_profile, score
+
+LANGS = ("he", "ar", "ru", "en")
+
+# The naive rule people write first: lower-cased substrings, no morphology, no proximity.
+NAIVE_RUSSIA = ("russia", "moscow", "putin", "kremlin", "lavrov", "росси", "москв", "путин", "кремл", "лавров",
+                "רוסי", "מוסקבה", "פוטין", "קרמלין", "לברוב", "روسي", "موسكو", "بوتين", "الكرملين", "لافروف")
+NAIVE_HAMAS = ("hamas", "хамас", "חמאס", "حماس")
+
+
+def naive_relevant(title: str | None, text: str) -> bool:
+    t = f"{title or ''}\n{text}".casefold()
+    return any(w in t for w in NAIVE_RUSSIA) and any(w in t for w in NAIVE_HAMAS)
+
+
+# ----------------------------------------------------------------------------------------------- building
+
+SEED_FILES = {
+    "000": ("000_4aac2edfb7b62d21.txt", "he"),
+    "001": ("001_9937a1afac64ea19.txt", "he"),
+    "002": ("002_d7bb2ef8fcebef61.txt", "ar"),
+    "003": ("003_c373039b646e1749.txt", "ar"),
+    "004": ("004_81acf5e274c7aa0e.txt", "ar"),
+}
+
+# Seed paragraphs (line numbers of the seed file, 0-based), labelled by reading each one on its own:
+# True = the paragraph itself states a Russia–Hamas relation/stance; False = it does not;
+# "borderline" = a reader could argue either way (usually Hamas implied but not named). Paragraphs that
+# make no sense out of context (photo captions glued to text, section headings) are left out.
+SEED_PARAGRAPHS: dict[str, dict[int, bool | str]] = {
+    "001": {0: True, 3: True, 4: "borderline", 5: True, 6: True, 7: "borderline", 8: True, 9: True, 10: True,
+            12: True, 18: True, 19: True, 20: True, 21: True, 22: True},
+    "002": {10: True, 14: True, 20: True, 22: True, 26: True, 28: True, 32: True, 34: True, 36: True,
+            38: "borderline"},
+    "003": {0: True, 4: True, 5: True, 6: True, 7: True, 8: True, 9: True, 10: True, 11: True, 12: True, 13: True,
+            14: True, 15: "borderline", 16: "borderline", 18: True, 19: False, 20: True, 21: False, 22: False,
+            23: False, 24: True, 25: False, 26: False},
+    "004": {4: False, 6: True, 8: True, 10: True, 12: False, 18: False, 20: False, 22: False},
+}
+
+# Real English/Russian headlines quoted in the reference list of seed 002 (Arabic Wikipedia), labelled.
+REFERENCE_TITLES: dict[str, bool | str] = {
+    "Why Russia and Hamas Are Growing Closer": True,
+    "Рассказываем об истории отношений России с ХАМАС — главным врагом Израиля в эти дни": True,
+    "Russia calls for international monitoring mission in Gaza": False,
+    "Putin cautions Israel against using tactics in Gaza like Nazi siege of Leningrad": False,
+    "Putin speaks to Netanyahu about Gaza conflict, promises measures to prevent escalation": False,
+    "Putin Says Israel Has Right to Defend Itself, Calls for a Palestinian State": False,
+    "Russia says Israeli bombardment of Gaza is against international law": False,
+    "Russia condemns Hamas actions on October 7, but cannot turn a blind eye to Gaza shelling": True,
+    "Canada-led amendment to the draft resolution on the Gaza crisis fails to pass at the UN General Assembly; "
+    "it did not achieve two-thirds majority": False,
+    "Hamas Attack Ends a Delicate Entente Between Russia and Israel": "borderline",
+    "Russia Winks to Old Friends in Hamas": True,
+    "In a Worldwide War of Words, Russia, China and Iran Back Hamas": True,
+    "Putin Says U.S. Foreign Policy Failure Behind Israel-Hamas War": "borderline",
+    "Hamas welcomes Russia's offer for mediation, praises Putin's position": True,
+    "Hamas leaders arrive in Moscow as the Kremlin attempts to showcase its clout": True,
+    "Hamas thanks Putin for his support as it releases Russian hostage": True,
+    "Hamas to release two Russian hostages in act of 'appreciation' to Putin": True,
+    # Lavrov's remark is about Israel's war aims, not about Hamas: as arguable as the Putin headline above.
+    "Lavrov appears to liken Israel's war on Hamas in Gaza to Russia's invasion of Ukraine": "borderline",
+    "Objectives of Israel's and Russia's Wars 'nearly Identical' – Did Lavrov Shift Position on Gaza?": "borderline",
+}
+
+# extraction_dev pages read by hand: none is about Russia–Hamas relations. The ones worth naming:
+EXTRACTION_DEV_NOTES = {
+    "jungle.world-Imperialismus-Phantom.html": (
+        "both_unrelated",
+        "Putin/Russia essay; one parallel mention of the Hamas attack next to the war in Ukraine",
+    ),
+    "redtri.com.jokes.html": ("false_friend", "pun 'The Baaa-hamas.'"),
+    "theintercept.com-Gaza.html": ("hamas_only", "Gaza hospitals; Hamas named, Russia never"),
+    "uebermedien.de-Israel.html": ("hamas_only", "German media debate on Israel after the Hamas massacre"),
+    "reitschuster.de-Hass-Demo.html": ("hamas_only", "German demo coverage mentioning Hamas terrorists"),
+    "www1.wdr.de-Correctiv-Recherche.html": ("russia_only", "German arms for Russia"),
+    "infobae.com-ucrania.html": ("russia_only", "Muratov on Putin's regime"),
+}
+EASY_NEGATIVE_SAMPLE = 40  # random extraction_dev pages naming neither side, to catch silly false positives
+SAMPLE_SEED = 20240307
+
+
+def _item(id_: str, lang: str, title: str | None, text: str, relevant: bool | str, category: str, source: str,
+          note: str = "") -> dict[str, Any]:
+    borderline = relevant == "borderline"
+    return {"id": id_, "lang": lang, "title": title, "text": text, "relevant": bool(relevant is True),
+            "borderline": borderline, "category": category, "source": source, "note": note}
+
+
+def _seed_lines(key: str) -> list[str]:
+    name, _ = SEED_FILES[key]
+    return (SHARED / "seeds" / name).read_text(encoding="utf-8").split("\n")
+
+
+def _read_page(path: Path) -> bytes:
+    """A captured page; some fixtures are gzip files despite their .html name."""
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+
+
+def _extract(html: bytes, url: str | None = None) -> tuple[str | None, str]:
+    import trafilatura  # only the builder needs it
+
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    if doc is None:
+        return None, ""
+    d = doc.as_dict() if hasattr(doc, "as_dict") else doc
+    return d.get("title"), d.get("text") or ""
+
+
+def build_items() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    # 1. The five seeds, whole: all relevant.
+    for key, (name, lang) in SEED_FILES.items():
+        text = (SHARED / "seeds" / name).read_text(encoding="utf-8")
+        items.append(_item(f"seed-{key}", lang, None, text, True, "seed", f"shared/seeds/{name}"))
+    # 2. Seed paragraphs on their own.
+    for key, labels in SEED_PARAGRAPHS.items():
+        lines = _seed_lines(key)
+        lang = SEED_FILES[key][1]
+        for n, label in labels.items():
+            cat = "paragraph" if label is not False else "paragraph_one_side"
+            items.append(_item(f"seed-{key}-p{n}", lang, None, lines[n].strip(), label, cat,
+                               f"shared/seeds/{SEED_FILES[key][0]} line {n}"))
+    # 3. Reference-list headlines of seed 002, as title-only documents.
+    for n, (title, label) in enumerate(REFERENCE_TITLES.items()):
+        lang = "ru" if re.search("[а-яА-Я]", title) else "en"
+        items.append(_item(f"seed-002-ref{n}", lang, title, "", label, "headline",
+                           "shared/seeds/002 reference list"))
+    # The INSS title in logical order (the PDF fixtures' truth line 1; seed 000 has it in visual order).
+    truth = (SHARED / "fixtures/pdf/generated/gen_reportlab_logical.truth.txt").read_text(encoding="utf-8")
+    inss_title = next(ln for ln in truth.split("\n") if ln.startswith("רוסיה מתייצבת"))
+    items.append(_item("inss-title-he", "he", inss_title, "", True, "headline",
+                       "shared/fixtures/pdf/generated/*.truth.txt line 1 (INSS title)"))
+
+    # 4. Hebrew one-side blocks and constructed "both sides in unrelated passages" (seed 000, visual-order PDF).
+    s000 = _seed_lines("000")
+    russia_media = "\n".join(s000[i].strip() for i in range(143, 160) if s000[i].strip())
+    russia_interests = "\n".join(s000[i].strip() for i in range(63, 82) if s000[i].strip())
+    items.append(_item("he-000-russia-media", "he", None, russia_media, False, "russia_only",
+                       "seed 000 lines 143-159", "Russian state media line on Israel, Dagestan: no Hamas"))
+    items.append(_item("he-000-russia-interests", "he", None, russia_interests, False, "russia_only",
+                       "seed 000 lines 63-81", "Russia's interests, Iran, Ukraine: no Hamas"))
+    s001 = _seed_lines("001")
+    hamas_caption = s001[16].split(".", 1)[1].strip()  # "מחבלי חמאס בחאן יונס בעת העברת החטופים" (photo caption)
+    items.append(_item("he-constructed-apart", "he", None, f"{russia_interests}\n{russia_media}\n{hamas_caption}",
+                       False, "both_unrelated", "seed 000 lines 63-81 + 143-159 + seed 001 line 16 caption",
+                       "Russia-only blocks, then an unrelated Hamas photo caption"))
+
+    # 5. Arabic: real chrome headlines, constructed "both apart".
+    s003 = _seed_lines("003")
+    chrome = "\n".join(s003[i].strip() for i in range(29, 48) if s003[i].strip())
+    items.append(_item("ar-003-chrome", "ar", None, chrome, False, "neither", "seed 003 lines 29-47",
+                       "the site's unrelated headline list (mentions Gaza)"))
+    assabah_title, assabah = _extract((SHARED / "fixtures/pages/ar_assabah.html").read_bytes())
+    items.append(_item("ar-assabah", "ar", assabah_title, assabah, False, "neither", "fixtures/pages/ar_assabah.html"))
+    cnn_title, cnn = _extract((SHARED / "fixtures/pages/ar_cnnarabic_2013.html").read_bytes())
+    items.append(_item("ar-cnnarabic", "ar", cnn_title, cnn, False, "neither",
+                       "fixtures/pages/ar_cnnarabic_2013.html", "Syria; 'وحدات حماية الشعب' (near false friend)"))
+    hamas_sentence = s003[4].split(".", 1)[1].strip()  # "...الصراع الدائر بين إسرائيل وحماس."
+    items.append(_item("ar-constructed-apart", "ar", None, f"{s003[22].strip()}\n{assabah}\n{hamas_sentence}",
+                       False, "both_unrelated", "seed 003 line 22 + fixtures ar_assabah text + seed 003 line 4 "
+                       "second sentence", "Russia–China trade, a Sudan interview, then an Israel–Hamas sentence"))
+    s004 = _seed_lines("004")
+    items.append(_item("ar-constructed-apart-2", "ar", None,
+                       f"{s004[18].strip()}\n{s004[20].strip()}\n{cnn}\n{hamas_sentence}", False, "both_unrelated",
+                       "seed 004 lines 18,20 + fixtures ar_cnnarabic text + seed 003 line 4 second sentence"))
+
+    # 6. Russian pages.
+    k_title, kommersant = _extract(_read_page(SHARED / "fixtures/pages/ru_kommersant_2025.html"))
+    items.append(_item("ru-kommersant", "ru", k_title, kommersant, False, "russia_only",
+                       "fixtures/pages/ru_kommersant_2025.html", "Putin meets Malaysia's PM; Lavrov"))
+    t_title, tass_ru = _extract(_read_page(SHARED / "fixtures/tass/tass_ru_article_8836033_2020.html"))
+    items.append(_item("ru-tass-8836033", "ru", t_title, tass_ru, False, "dateline",
+                       "fixtures/tass/tass_ru_article_8836033_2020.html", "'МОСКВА, 29 июня. /ТАСС/.' road opening"))
+
+    # 7. English pages, feeds and TASS items.
+    tass_items = json.loads((SHARED / "fixtures/tass/tass_com_politics_text_2024.json").read_text(encoding="utf-8"))
+    for n, art in enumerate(tass_items):
+        items.append(_item(f"en-tass-{n}", "en", art["title"], "\n".join(art["content"]), False, "russia_only",
+                           f"fixtures/tass/tass_com_politics_text_2024.json [{n}]"))
+    for rel_path, id_, cat, note in (
+        ("reuters/article_2024_03_07.html", "en-reuters-2024", "neither", "Israeli tank fire on reporters"),
+        ("timesofisrael/article_2020.html", "en-toi-2020", "neither", ""),
+        ("ynetnews/article_byv0vcw55_2022.html", "en-ynetnews-2022", "neither", "Iran cell in Turkey"),
+        ("ynetnews/category_3082_2025.html", "en-ynetnews-category-2025", "roundup",
+         "real roundup: Hamas in many items; one item says Witkoff brokered a Hamas deal and met Putin"),
+    ):
+        title, text = _extract(_read_page(SHARED / "fixtures" / rel_path))
+        items.append(_item(id_, "en", title, text, False, cat, f"fixtures/{rel_path}", note))
+    import feedparser
+
+    for rel_path, id_ in (("ynetnews/rss_allnews_2015_windows1255.xml", "en-ynetnews-rss-2015"),
+                          ("aljazeera/rss_2015_windows1252.xml", "en-aljazeera-rss-2015"),
+                          ("reuters/worldnews_rss_2015.xml", "en-reuters-rss-2015")):
+        feed = feedparser.parse((SHARED / "fixtures" / rel_path).read_bytes())
+        parts = []
+        for e in feed.entries:
+            summary = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", e.get("summary", ""))).strip()
+            parts.append(f"{e.get('title', '').strip()}\n{summary}")
+        items.append(_item(id_, "en", feed.feed.get("title"), "\n".join(parts), False, "roundup",
+                           f"fixtures/{rel_path}", "feed items joined: Putin/Russia items next to Palestinian items"))
+    # Constructed English roundup and "apart" documents from the real paragraphs above.
+    by_id = {it["id"]: it for it in items}
+    intercept = next(d for d in _extraction_dev_docs() if d["file"] == "theintercept.com-Gaza.html")
+    ip = [p for p in intercept["text"].split("\n") if "Hamas" in p]
+    t4, t10, t12 = tass_items[4], tass_items[10], tass_items[12]
+    roundup = "\n".join([t10["title"], t10["content"][1], ip[0], t12["title"], t12["content"][1]])
+    items.append(_item("en-constructed-roundup", "en", "News in brief", roundup, False, "roundup",
+                       "TASS items 10,12 (title + first paragraph) around a Hamas paragraph of theintercept Gaza page"))
+    apart = "\n".join([t4["title"], *t4["content"], by_id["en-toi-2020"]["text"], ip[-1]])
+    items.append(_item("en-constructed-apart", "en", None, apart, False, "both_unrelated",
+                       "TASS item 4 + Times of Israel 2020 text + last Hamas paragraph of theintercept Gaza page"))
+
+    # 8. extraction_dev pages: every page naming either side (read by hand: none relevant) + a random sample.
+    side_word = re.compile(r"(?i)\b(russ\w*|moscow|moskau|putin\w*|kreml\w*|lavrov|hamas)\b|hamas|росси|москв|"
+                           r"путин|хамас|روسي|موسكو|بوتين|حماس|רוסי|מוסקבה|פוטין|חמאס")
+    docs = _extraction_dev_docs()
+    flagged = [d for d in docs if side_word.search(f"{d['title'] or ''}\n{d['text']}")]
+    rest = [d for d in docs if d not in flagged and d["text"].strip()]
+    random.Random(SAMPLE_SEED).shuffle(rest)
+    for d in flagged + rest[:EASY_NEGATIVE_SAMPLE]:
+        cat, note = EXTRACTION_DEV_NOTES.get(d["file"], ("side_word" if d in flagged else "neither", ""))
+        items.append(_item(f"xdev-{d['file']}", d["lang"], d["title"], d["text"], False, cat,
+                           f"benchmarks/extraction_dev eval/{d['file']}", note))
+    return items
+
+
+_XDEV_CACHE: list[dict[str, Any]] = []
+
+
+def _extraction_dev_docs() -> list[dict[str, Any]]:
+    """trafilatura text of every extraction_dev page, with its language (py3langid)."""
+    if _XDEV_CACHE:
+        return _XDEV_CACHE
+    import py3langid
+
+    evaldata = json.loads((SHARED / "benchmarks/extraction_dev/evaldata.json").read_text(encoding="utf-8"))
+    with tarfile.open(SHARED / "benchmarks/extraction_dev/eval_pages.tgz") as tar:
+        members = {Path(m.name).name: m for m in tar.getmembers() if m.isfile()}
+        for url, meta in evaldata.items():
+            m = members.get(meta["file"])
+            if m is None:
+                continue
+            fh = tar.extractfile(m)
+            if fh is None:
+                continue
+            title, text = _extract(fh.read(), url)
+            if not text:
+                continue
+            lang = py3langid.classify(text[:3000])[0]
+            _XDEV_CACHE.append({"file": meta["file"], "title": title, "text": text, "lang": lang})
+    return _XDEV_CACHE
+
+
+# ---------------------------------------------------------------------------------------------- scoring
+
+
+def _pr(tp: int, fp: int, fn: int) -> tuple[float | None, float | None]:
+    p = tp / (tp + fp) if tp + fp else None
+    r = tp / (tp + fn) if tp + fn else None
+    return p, r
+
+
+def _fmt(x: float | None) -> str:
+    return "  -  " if x is None else f"{x:.3f}"
+
+
+# Isolated seed paragraphs are a harder, artificial setting (no title, no lead, one paragraph of a longer
+# argument): they are reported inside "all items" and left out of the "documents" table.
+PARAGRAPH_CATEGORIES = ("paragraph", "paragraph_one_side")
+
+
+def _table(title: str, rows: list[tuple[dict[str, Any], bool, bool]]) -> None:
+    """Per-language P/R of ours and of the naive rule; rows are (item, ours, naive)."""
+    stats: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"ours": [0, 0, 0, 0], "naive": [0, 0, 0, 0]})
+    for it, ours, naive in rows:
+        lang = it["lang"] if it["lang"] in LANGS else "other"
+        for name, pred in (("ours", ours), ("naive", naive)):
+            gold = it["relevant"]
+            stats[lang][name][0 if pred and gold else 1 if pred else 2 if gold else 3] += 1  # tp fp fn tn
+    print(title)
+    print(f"{'lang':6} {'n':>4} {'pos':>4} | {'ours P':>7} {'ours R':>7} {'TP':>3} {'FP':>3} {'FN':>3} | "
+          f"{'naive P':>7} {'naive R':>7} {'FP':>3} {'FN':>3}")
+    total = {"ours": [0, 0, 0, 0], "naive": [0, 0, 0, 0]}
+    for lang in (*LANGS, "other", "all"):
+        if lang == "all":
+            o, nv = total["ours"], total["naive"]
+        elif lang in stats:
+            o, nv = stats[lang]["ours"], stats[lang]["naive"]
+            for k, counts in total.items():
+                total[k] = [a + b for a, b in zip(counts, stats[lang][k], strict=True)]
+        else:
+            continue
+        op, orr = _pr(o[0], o[1], o[2])
+        np_, nr = _pr(nv[0], nv[1], nv[2])
+        print(f"{lang:6} {sum(o):4d} {o[0] + o[2]:4d} | {_fmt(op):>7} {_fmt(orr):>7} {o[0]:3d} {o[1]:3d} {o[2]:3d} | "
+              f"{_fmt(np_):>7} {_fmt(nr):>7} {nv[1]:3d} {nv[2]:3d}")
+
+
+def evaluate(items: list[dict[str, Any]], threshold: float | None, show_errors: bool) -> None:
+    profile = load_profile()
+    rows: list[tuple[dict[str, Any], bool, bool]] = []
+    errors, borderline = [], []
+    t0 = time.perf_counter()
+    for it in items:
+        rel = score(it["title"], it["text"], it["lang"], profile, threshold=threshold)
+        if it["borderline"]:
+            borderline.append((it, rel))
+            continue
+        rows.append((it, rel.relevant, naive_relevant(it["title"], it["text"])))
+        if rel.relevant != it["relevant"]:
+            errors.append((it, rel))
+    elapsed = time.perf_counter() - t0
+    limit = profile.threshold if threshold is None else threshold
+    print(f"relevance dev set: {len(items)} items ({len(rows)} scored, {len(borderline)} borderline), threshold {limit}")
+    _table("\n[all items]", rows)
+    _table("\n[documents: all items except isolated seed paragraphs]",
+           [r for r in rows if r[0]["category"] not in PARAGRAPH_CATEGORIES])
+    by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for it, _, _ in rows:
+        by_cat[it["category"]][0] += 1
+    for it, _ in errors:
+        by_cat[it["category"]][1] += 1
+    print("\nerrors by category: " + ", ".join(f"{c} {e}/{n}" for c, (n, e) in sorted(by_cat.items())))
+    print(f"scored in {elapsed:.2f}s")
+    if show_errors:
+        for it, rel in errors:
+            print(f"  WRONG {it['id']} gold={it['relevant']} ({it['category']}): {rel.explanation}")
+        for it, rel in borderline:
+            print(f"  borderline {it['id']}: {rel.explanation}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", action="store_true", help="rebuild bench/data/relevance_dev.jsonl from ../shared")
+    ap.add_argument("--errors", action="store_true", help="list wrong decisions and borderline items")
+    ap.add_argument("--threshold", type=float, help="override the profile threshold")
+    ap.add_argument("--dev", default=str(DEV_PATH), help="dev set JSONL")
+    args = ap.parse_args(argv)
+    if args.build:
+        items = build_items()
+        DEV_PATH.parent.mkdir(parents=True, exist_ok=True)
+        with DEV_PATH.open("w", encoding="utf-8") as fh:
+            for it in items:
+                fh.write(json.dumps(it, ensure_ascii=False) + "\n")
+        print(f"wrote {len(items)} items to {DEV_PATH.relative_to(REPO)}")
+    items = [json.loads(line) for line in Path(args.dev).read_text(encoding="utf-8").splitlines() if line.strip()]
+    evaluate(items, args.threshold, args.errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

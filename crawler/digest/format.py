@@ -1,0 +1,131 @@
+"""Wording shared by every digest format: times, labels, counts. Pure functions, no markup."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from crawler.digest.data import Carrier, DigestData, DigestItem, SourceHealth
+
+STATUS_NOTES = {
+    "lead_only": "lead only: the full text could not be fetched",
+    "metadata_only": "headline only: the page could not be fetched",
+    "pdf_pending": "PDF: text not extracted yet",
+}
+PROBLEM_LABELS = {
+    "blocked": "blocked",
+    "failing": "failing",
+    "errors": "errors",
+    "silent": "silent",
+    "not_crawled": "not crawled in this window",
+    "disabled": "disabled",
+}
+# Unicode first-strong isolate / pop directional isolate: the plain-text form of <bdi>, so an Arabic title in
+# an English sentence (or the reverse) never reorders the words around it.
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolate(text: str) -> str:
+    return f"{FSI}{text}{PDI}" if text else text
+
+
+def local_time(value: datetime, zone: str) -> str:
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def published_label(item: DigestItem, zone: str) -> str:
+    """"published 2026-11-21 14:05", with "(date uncertain)" when the date is a guess."""
+    if item.published_at is None:
+        return f"no publication date (first seen {local_time(item.first_seen, zone)})"
+    label = f"published {local_time(item.published_at, zone)}"
+    return label + " (date uncertain)" if item.published_uncertain else label
+
+
+def item_notes(item: DigestItem) -> list[str]:
+    notes = []
+    if item.status in STATUS_NOTES:
+        notes.append(STATUS_NOTES[item.status])
+    if item.edited:
+        notes.append("edited since first seen")
+    if item.taken_down:
+        notes.append("taken down")
+    return notes
+
+
+def window_label(data: DigestData) -> str:
+    start, end = local_time(data.start, data.timezone), local_time(data.end, data.timezone)
+    label = f"{start} – {end} ({data.timezone})"
+    return label if data.complete else label + ", so far"
+
+
+def title_line(data: DigestData) -> str:
+    if data.since:
+        return f"coverwatch digest since {local_time(data.start, data.timezone)}"
+    return f"coverwatch digest {data.day}"
+
+
+def summary_line(data: DigestData) -> str:
+    items = data.items
+    outlets = {item.outlet for item in items} | {c.outlet for item in items for c in item.also_in}
+    parts = [f"{len(items)} {'story' if len(items) == 1 else 'stories'} from {len(outlets)} {'outlet' if len(outlets) == 1 else 'outlets'}"]
+    if data.changes:
+        parts.append(f"{len(data.changes)} edits/take-downs")
+    if data.wiki_changes:
+        parts.append(f"{len(data.wiki_changes)} Wikipedia changes")
+    if data.health:
+        parts.append(f"{len(data.health)} sources with problems")
+    return "; ".join(parts)
+
+
+def subject(data: DigestData) -> str:
+    return f"{title_line(data)}: {summary_line(data)}"
+
+
+def carrier_label(carrier: Carrier) -> str:
+    return carrier.outlet_title or carrier.outlet
+
+
+def counts(values: Mapping[str, int]) -> str:
+    return ", ".join(f"{key}×{value}" for key, value in values.items())
+
+
+def health_line(row: SourceHealth, zone: str) -> str:
+    """Everything about one problem source, in one line (without its name)."""
+    parts = [PROBLEM_LABELS.get(row.problem, row.problem)]
+    if row.reason:
+        parts.append(row.reason)
+    parts.append(f"runs: {row.runs}" + (f" ({counts(row.outcomes)})" if row.outcomes else ""))
+    if row.failures:
+        parts.append(f"failures: {counts(row.failures)}")
+    if row.last_new_article_at is not None:
+        parts.append(f"last new article {local_time(row.last_new_article_at, zone)}")
+    elif row.problem != "disabled":
+        parts.append("no article ever")
+    return "; ".join(parts)
+
+
+def score_label(score: float) -> str:
+    return f"{score:.2f}"
+
+
+# Only these schemes may become a link: a stored URL is untrusted input, and "javascript:" stays dangerous
+# even when HTML-escaped.
+LINK_SCHEMES = ("http://", "https://")
+_LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+def safe_href(url: str | None) -> str | None:
+    """The URL if it is an http(s) link without control characters, else None (render it as text)."""
+    if not url:
+        return None
+    candidate = url.strip()
+    if not candidate.lower().startswith(LINK_SCHEMES) or any(ord(ch) < 32 or ch in "\\\x7f" for ch in candidate):
+        return None
+    return candidate
+
+
+def lang_attr(language: str | None) -> str:
+    """A BCP-47-looking language tag for a lang="" attribute, or "" for anything else."""
+    return language if language and _LANG_TAG.match(language) else ""

@@ -1,0 +1,125 @@
+"""Who may use the review UI and how forms are protected.
+
+- Local clients (loopback) are trusted; their Host header must name this machine, so a web page that
+  DNS-rebinds its own name to 127.0.0.1 still cannot read the UI.
+- Anyone else needs settings.ui.token: as `Authorization: Bearer <token>`, or once through /login, which sets
+  an HttpOnly cookie holding an HMAC of the token (never the token itself). Without a configured token, remote
+  access is refused outright, and `coverwatch serve` refuses to bind off localhost.
+- Every state change (POST) needs a CSRF token: an HMAC, under a per-process secret, of a random cookie
+  (signed double-submit). Cross-site form posts cannot read the cookie, so cannot forge the token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from dataclasses import dataclass
+
+from crawler.config import ConfigError, UISettings
+
+CSRF_COOKIE = "cw_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+AUTH_COOKIE = "cw_auth"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOCAL_HOST_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+# A token guessable in an afternoon is no protection for a UI reachable from a network.
+MIN_TOKEN_CHARS = 16
+# Applied to every response: no scripts at all, no framing, no referrer leaking the UI's URLs to outlets.
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+}
+# The stored digest HTML uses inline styles (mail clients need them): allowed there, scripts still not.
+DIGEST_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, ui: UISettings) -> None:
+    """Refuse to serve off localhost without a (long enough) token; one clear ConfigError line."""
+    if is_loopback(host):
+        return
+    if not ui.token:
+        raise ConfigError(
+            f"ui: refusing to listen on {host}: set COVERWATCH_UI_TOKEN (at least {MIN_TOKEN_CHARS} characters) "
+            "to allow access from other machines, or bind to 127.0.0.1"
+        )
+    if len(ui.token) < MIN_TOKEN_CHARS:
+        raise ConfigError(f"ui.token: too short for a network-reachable UI: use at least {MIN_TOKEN_CHARS} characters")
+
+
+def host_name(host_header: str) -> str:
+    """The host part of a Host header ("127.0.0.1:8080" -> "127.0.0.1", "[::1]:80" -> "::1")."""
+    value = host_header.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+@dataclass(frozen=True)
+class Guard:
+    """The per-process secrets and the checks that use them."""
+
+    token: str | None
+    secret: bytes
+    allowed_hosts: frozenset[str]
+
+    @classmethod
+    def create(cls, ui: UISettings, extra_hosts: tuple[str, ...] = ()) -> Guard:
+        hosts = set(LOCAL_HOST_NAMES) | {ui.host.lower()} | {h.lower() for h in extra_hosts}
+        return cls(token=ui.token, secret=secrets.token_bytes(32), allowed_hosts=frozenset(hosts))
+
+    def _mac(self, purpose: str, value: str) -> str:
+        return hmac.new(self.secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    # --- authentication -------------------------------------------------------------------------------
+    def auth_cookie_value(self) -> str:
+        return self._mac("auth", self.token or "")
+
+    def token_matches(self, candidate: str) -> bool:
+        return bool(self.token) and hmac.compare_digest(candidate.encode(), (self.token or "").encode())
+
+    def authenticated(self, authorization: str | None, cookie: str | None) -> bool:
+        if not self.token:
+            return False
+        if authorization and authorization.lower().startswith("bearer "):
+            return self.token_matches(authorization[7:].strip())
+        return bool(cookie) and hmac.compare_digest(cookie or "", self.auth_cookie_value())
+
+    def host_allowed(self, host_header: str | None) -> bool:
+        return bool(host_header) and host_name(host_header or "") in self.allowed_hosts
+
+    # --- CSRF -----------------------------------------------------------------------------------------
+    @staticmethod
+    def new_csrf_cookie() -> str:
+        return secrets.token_urlsafe(32)
+
+    def csrf_token(self, cookie: str) -> str:
+        return self._mac("csrf", cookie)
+
+    def csrf_valid(self, cookie: str | None, submitted: str | None) -> bool:
+        return bool(cookie) and bool(submitted) and hmac.compare_digest(self.csrf_token(cookie or ""), submitted or "")
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A same-site relative path to go back to after a POST; anything else becomes `default` (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    return target
