@@ -151,7 +151,8 @@ class ArticleProcessor:
             if original is not None:
                 return original, "title", 1.0
         if record.signature:
-            candidates = self.near_index.query(record.signature)
+            # Candidates are verified with real Jaccard on their stored texts (only candidates are re-read).
+            candidates = self.near_index.query(record.signature, text=record.text, text_of=lambda key: repo.text_of(session, int(key)))
             if candidates:
                 best_key, similarity = max(candidates, key=lambda pair: pair[1])
                 return int(best_key), "near", similarity

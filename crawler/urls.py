@@ -184,9 +184,12 @@ def _declared_target(url: str, declared: str | None) -> str | None:
     """The page's declared canonical, made absolute, if it may be honoured; otherwise None."""
     if not declared or not declared.strip():
         return None
-    target = urljoin(url, declared.strip())
-    parts = urlsplit(target)
-    if parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.hostname:
+    try:
+        target = urljoin(url, declared.strip())
+        parts = urlsplit(target)
+        if parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.hostname:
+            return None
+    except ValueError:  # the page's own markup ("http://[::1") must not break the identity of the article
         return None
     # A page can only speak for its own site: a cross-domain canonical is syndication or spam.
     if registered_domain(target) != registered_domain(url):

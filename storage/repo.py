@@ -351,6 +351,10 @@ def adopt_row(session: Session, article_id: int, url_key: str, url: str) -> None
     insert_ignore(session, UrlAlias.__table__, {"url_key": url_key, "url": url, "article_id": article_id, "route": ""}, ["url_key"])
 
 
+def text_of(session: Session, article_id: int) -> str | None:
+    return session.scalar(select(Article.text).where(Article.id == article_id))
+
+
 def url_key_of(session: Session, article_id: int) -> str:
     return session.scalars(select(Article.url_key).where(Article.id == article_id)).one()
 
