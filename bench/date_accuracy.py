@@ -24,10 +24,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import trafilatura  # noqa: E402
-from htmldate import find_date  # noqa: E402
+import trafilatura
+from htmldate import find_date
 
-from crawler.extract import extract_html  # noqa: E402
+from crawler.extract import extract_html
 
 DATES_DEV = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "dates_dev"
 TARGET = 0.95

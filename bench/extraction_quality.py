@@ -26,9 +26,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import trafilatura  # noqa: E402
+import trafilatura
 
-from crawler.extract import extract_html  # noqa: E402
+from crawler.extract import extract_html
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXTRACTION_DEV = SHARED / "benchmarks" / "extraction_dev"
@@ -128,12 +128,16 @@ def main() -> None:
             (cw_missed, cw_leaked), (tf_missed, tf_leaked) = outcomes["coverwatch"], outcomes["trafilatura"]
             print(f"{item['file']}: missed cw={cw_missed} tf={tf_missed} | leaked cw={cw_leaked} tf={tf_leaked}")
 
-    print(f"extraction_dev: {pages} pages, {scores['coverwatch'].found + scores['coverwatch'].missed} `with` and "
-          f"{scores['coverwatch'].leaked + scores['coverwatch'].avoided} `without` snippets")
+    print(
+        f"extraction_dev: {pages} pages, {scores['coverwatch'].found + scores['coverwatch'].missed} `with` and "
+        f"{scores['coverwatch'].leaked + scores['coverwatch'].avoided} `without` snippets"
+    )
     print(f"{'extractor':<12} {'with found':>10} {'without avoided':>16} {'precision':>10} {'F1':>7}")
     for name, score in scores.items():
-        print(f"{name:<12} {score.recall:>10.4f} {score.avoided_share:>16.4f} {score.precision:>10.4f} {score.f1:>7.4f}"
-              f"   (found {score.found}, missed {score.missed}, leaked {score.leaked}, avoided {score.avoided})")
+        print(
+            f"{name:<12} {score.recall:>10.4f} {score.avoided_share:>16.4f} {score.precision:>10.4f} {score.f1:>7.4f}"
+            f"   (found {score.found}, missed {score.missed}, leaked {score.leaked}, avoided {score.avoided})"
+        )
     cw, tf = scores["coverwatch"], scores["trafilatura"]
     better = cw.recall > tf.recall and cw.avoided_share > tf.avoided_share
     print(f"coverwatch better on both counts: {'yes' if better else 'NO'}")

@@ -1,15 +1,20 @@
 """Publication and modification dates of an article, with their provenance.
 
-Pure stage. Evidence, best first:
-1. what the publisher declares for machines: JSON-LD `datePublished`, `article:published_time` and kin;
+Pure stage: `resolve_published(...) -> DateEvidence`, `resolve_modified(...)`,
+`parse_textual_date(text, lang, now)`. Evidence, best first:
+1. what the publisher declares for machines: JSON-LD `datePublished`, `article:published_time` and kin,
+   microdata/RDFa (given by the caller as (source, raw) pairs). A declared date later than a full date in the
+   URL (`/2017/7/12/`) loses to the URL's: the URL was minted at first publication;
 2. the date the feed or news sitemap gave for this URL (`feed_date`);
-3. htmldate's search of the page (a heuristic, so the result is marked uncertain);
-4. textual dates in the page ("3 בינואר 2026", "٣ كانون الثاني ٢٠٢٦", "28 июня 2020", "לפני שעה",
-   "منذ ساعتين", "2 часа назад"), used when htmldate finds nothing or returns its year-only fallback
-   YYYY-01-01 (which it does for Hebrew/Arabic/Russian month names: research/architecture.md §5).
+3. htmldate's quick search of the page (a heuristic: marked uncertain). Its day-1 answers are its month/year
+   fallbacks, not found dates;
+4. textual dates in date-like elements or the article's dateline ("3 בינואר 2026", "٣ كانون الثاني ٢٠٢٦",
+   "28 июня 2020", and relative "לפני שעה", "منذ ساعتين", "2 часа назад" resolved against the fetch time);
+5. htmldate's extensive search; its YYYY-01-01 (a year read from a textual date it could not parse, which it
+   does for he/ar/ru month names: research/architecture.md §5) is repaired from the page text or refused.
 
 No date is ever in the future of the fetch (beyond a small tolerance): such values are template or timezone
-errors and are skipped in favour of the next piece of evidence.
+errors and are skipped in favour of the next piece of evidence. Values are aware datetimes in UTC.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
@@ -31,7 +36,7 @@ AWARE_FUTURE_TOLERANCE = timedelta(minutes=15)
 # A naive or date-only value may be local time anywhere up to UTC+14, so "today" there can be 14 h ahead of UTC.
 NAIVE_FUTURE_TOLERANCE = timedelta(hours=14)
 # Nothing we monitor predates the web; earlier values are placeholders ("0001-01-01", "1970-01-01").
-EARLIEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=timezone.utc)
+EARLIEST_PLAUSIBLE = datetime(1995, 1, 1, tzinfo=UTC)
 # Source suffix for values that carried no timezone and were read as UTC.
 NAIVE_SUFFIX = ":naive"
 
@@ -47,6 +52,7 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 # Month names -> month number. Hebrew takes a prefix (ב/ל/מ: "בינואר" = "in January"). Arabic has three
 # naming systems in active use: Egyptian/Gulf (يناير), Levantine/Iraqi (كانون الثاني, seed 003 writes
 # "3-نيسان-2024") and Maghrebi (جانفي). Russian dates use the genitive ("28 июня"). English for wire copy.
+# fmt: off
 _MONTHS: dict[str, dict[str, int]] = {
     "he": {
         "ינואר": 1, "פברואר": 2, "מרץ": 3, "מרס": 3, "אפריל": 4, "מאי": 5, "יוני": 6, "יולי": 7,
@@ -87,6 +93,7 @@ _MONTHS: dict[str, dict[str, int]] = {
         "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
     },
 }
+# fmt: on
 _ALL_MONTHS = {name: number for table in _MONTHS.values() for name, number in table.items()}
 # Longest names first so "كانون الثاني" wins over "كانون" prefixes and "ماي" never shadows "مايو".
 _MONTH_ALTERNATION = "|".join(re.escape(name) for name in sorted(_ALL_MONTHS, key=len, reverse=True))
@@ -136,6 +143,8 @@ _DATE_CLASS_HINTS = ("date", "time", "publish", "byline", "posted", "meta", "dat
 # (a whole post) whose dates could be anything. The first few elements suffice.
 _MAX_DATE_ELEMENT_CHARS = 500
 _MAX_DATE_ELEMENTS = 40
+# How much of a page's text is searched to repair htmldate's year-only guess.
+_PAGE_TEXT_CHARS = 20000
 # How far into the article text a dateline can be ("Moscow, 28 June. /TASS/ ...").
 _TEXT_HEAD_CHARS = 600
 # htmldate writes day 1 when it found only a month, and January 1st when it found only a year (which it does
@@ -149,7 +158,7 @@ URL_DATE_SLACK = timedelta(days=1)
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_structured_date(raw: Any) -> tuple[datetime, bool] | None:
@@ -164,7 +173,7 @@ def parse_structured_date(raw: Any) -> tuple[datetime, bool] | None:
     if _UNIX_TIME.match(text):
         number = int(text)
         try:
-            parsed = datetime.fromtimestamp(number / 1000 if number > 10**11 else number, tz=timezone.utc)
+            parsed = datetime.fromtimestamp(number / 1000 if number > 10**11 else number, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
     else:
@@ -178,7 +187,7 @@ def parse_structured_date(raw: Any) -> tuple[datetime, bool] | None:
         return None
     naive = parsed.tzinfo is None or parsed.utcoffset() is None
     # Stored in UTC, the project's convention for comparing days (tests compare UTC days).
-    value = parsed.replace(tzinfo=timezone.utc) if naive else parsed.astimezone(timezone.utc)
+    value = parsed.replace(tzinfo=UTC) if naive else parsed.astimezone(UTC)
     return value, naive
 
 
@@ -263,8 +272,12 @@ def resolve_published(
         if found is not None and found.day != _COARSE_DAY:
             return DateEvidence(found, "htmldate", True)
     if found is not None and (found.month, found.day) == _YEAR_ONLY:
-        # htmldate's year-only fallback: on he/ar/ru pages and anti-bot challenges the year itself is often
-        # wrong (a copyright line, a script's date). No date is more honest than a bogus one.
+        # htmldate's year-only fallback. It happens when it read only the year of a textual date it could not
+        # parse ("פורסם ב-3 בינואר 2026" -> 2026-01-01): look for a full date of that year in the page text.
+        in_year = _textual_date_in_year(tree, found.year, now)
+        if in_year is not None:
+            return DateEvidence(in_year, "textual", True)
+        # Otherwise the year itself is often wrong (a copyright line, an anti-bot script): no date is more honest.
         notes.append(f"date: ignored htmldate's year-only guess {found.date()}")
     elif found is not None:
         notes.append("date: htmldate gave only a month (day 1), nothing better found")
@@ -286,7 +299,7 @@ def date_in_url(url: str | None) -> date | None:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def resolve_modified(
@@ -310,7 +323,7 @@ def resolve_modified(
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _htmldate(tree: Any, url: str | None, now: datetime, *, extensive: bool) -> datetime | None:
@@ -326,13 +339,13 @@ def _htmldate(tree: Any, url: str | None, now: datetime, *, extensive: bool) -> 
             outputformat="%Y-%m-%d",
             max_date=(now + NAIVE_FUTURE_TOLERANCE).strftime("%Y-%m-%d"),
         )
-    except Exception as exc:  # htmldate raises assorted errors on odd markup; a date is never worth a crash
+    except Exception as exc:  # noqa: BLE001 - htmldate raises assorted errors on odd markup; a date is never worth a crash
         log.debug("htmldate failed on %s: %s", url, exc)
         return None
     if not found:
         return None
     try:
-        value = datetime.strptime(found, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        value = datetime.strptime(found, "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         return None
     return value if plausible(value, now, naive=True) else None
@@ -359,6 +372,26 @@ def find_textual_date(tree: Any, text_head: str | None, lang: str | None, now: d
         value = parse_textual_date(snippet, lang, now)
         if value is not None:
             return DateEvidence(value, "textual", True)
+    return None
+
+
+def _textual_date_in_year(tree: Any, year: int, now: datetime) -> datetime | None:
+    """The first absolute textual date of `year` in the page's text (only used to repair a year-only guess)."""
+    if tree is None:
+        return None
+    body = tree.find("body")
+    try:
+        text = (body if body is not None else tree).text_content()[:_PAGE_TEXT_CHARS].translate(_DIGITS)
+    except ValueError:  # lxml refuses some malformed trees
+        return None
+    for pattern, order in ((_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy")):
+        for match in pattern.finditer(text):
+            day, month_name, year_text = (match[1], match[2], match[3]) if order == "dmy" else (match[2], match[1], match[3])
+            if int(year_text) != year:
+                continue
+            value = _build(year_text, _ALL_MONTHS.get(month_name.lower()), day)
+            if value is not None and plausible(value, now, naive=True):
+                return value
     return None
 
 
@@ -417,13 +450,11 @@ def _absolute_date(text: str, lang: str | None) -> datetime | None:
     return None
 
 
-def _build(
-    year: str, month: int | None, day: str, hour: str | None = None, minute: str | None = None
-) -> datetime | None:
+def _build(year: str, month: int | None, day: str, hour: str | None = None, minute: str | None = None) -> datetime | None:
     if month is None:
         return None
     try:
-        return datetime(int(year), month, int(day), int(hour or 0), int(minute or 0), tzinfo=timezone.utc)
+        return datetime(int(year), month, int(day), int(hour or 0), int(minute or 0), tzinfo=UTC)
     except ValueError:
         return None
 
@@ -464,10 +495,10 @@ def _parser_settings(base_iso: str) -> dict[str, Any]:
 def _dateparser(phrase: str, language: str, now: datetime) -> datetime | None:
     import dateparser  # imported here: loading its locale data costs ~0.3 s and most pages never need it
 
-    base = now.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0).isoformat()
+    base = now.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
     try:
         value = dateparser.parse(phrase, languages=[language], settings=_parser_settings(base))
-    except Exception as exc:  # dateparser raises on odd input; the phrase is simply not a date
+    except Exception as exc:  # noqa: BLE001 - dateparser raises assorted errors on odd input; the phrase is not a date
         log.debug("dateparser failed on %r: %s", phrase, exc)
         return None
     return _aware(value) if value is not None else None

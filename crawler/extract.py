@@ -30,7 +30,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from crawler.dates import now_utc, resolve_modified, resolve_published
+from crawler.dates import resolve_modified, resolve_published
 from crawler.jsonld import JsonLdArticle, read_jsonld
 from crawler.language import detect_language, normalize_code
 from crawler.model import DateEvidence, ExtractedArticle
@@ -103,7 +103,34 @@ _CREDIT_LINE = re.compile(
     r"titelbild|beitragsbild|crédits? photos?|image illustrative)\s*(?:by|von|de)?\s*[:：]",
     re.IGNORECASE,
 )
-_COPYRIGHT_LINE = re.compile(r"^(?:©|\(c\)|copyright\b|all rights reserved|כל הזכויות שמורות|جميع الحقوق محفوظة|все права защищены)", re.IGNORECASE)
+# A caption with its credit on the same line: "מחבלי חמאס בחאן יונס (צילום: AP)", "... (Photo: Reuters)".
+# Only short lines are judged (see _is_chrome_line): a paragraph does not end with a photo credit.
+_TRAILING_CREDIT = re.compile(
+    r"[(\[]\s*(?:צילום|צלם|קרדיט|photo|picture|image|credit|фото|تصوير|الصورة|foto|bild)\s*(?:by|von|de)?\s*[:：][^()\[\]]{1,80}[)\]]\s*$",
+    re.IGNORECASE,
+)
+# Comment teasers: "12 תגובות", "Comments (4)", "أضف تعليقاً", "Оставить комментарий", "Kommentar schreiben".
+_COMMENT_TEASER = re.compile(
+    # the whole line is the label with an optional count ("Comment faire ..." is a French heading, not a teaser)
+    r"^\W*(?:\d+\s*)?(?:comments?|תגובות|תגובה|טוקבקים|تعليقات|التعليقات|تعليق|комментари\w*|kommentare?|"
+    r"commentaires?|comentarios?)\s*(?:[(:]?\s*\d*\s*\)?)\W*$|"
+    r"\b(?:add|leave|post|write|show|view) (?:a |all |the )?comments?\b|הוסיפו תגובה|לכל התגובות|أضف تعليق|اترك تعليق|"
+    r"оставить комментарий|kommentar (?:schreiben|verfassen)|kommentieren|laisser un commentaire|deja (?:tu|un) comentario",
+    re.IGNORECASE,
+)
+# Comment teasers are short; longer lines mentioning comments are prose about them.
+MAX_COMMENT_TEASER_CHARS = 100
+# Calls to action: newsletter boxes, subscription and app pitches, "follow us". Only short lines that do not
+# read as prose are judged, so an article *about* a newsletter keeps its sentences.
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:sign up|subscribe|subscription|newsletter|follow us|download (?:our|the) app|abonnieren|anmelden|"
+    r"folgen sie|suscr[ií]b|s'abonner|abonnez|inscrivez|zapisz się|subskryb)|"
+    r"(?:הירשמו|להרשמה|לניוזלטר|עקבו אחרינו|اشترك|للاشتراك|النشرة البريدية|تابعونا|подпишитесь|подписаться|рассылк)",
+    re.IGNORECASE,
+)
+_COPYRIGHT_LINE = re.compile(
+    r"^(?:©|\(c\)|copyright\b|all rights reserved|כל הזכויות שמורות|جميع الحقوق محفوظة|все права защищены)", re.IGNORECASE
+)
 # "5 צפייה בגלריה" (ynet gallery counter), "View gallery", "Смотреть фото".
 _GALLERY_LINE = re.compile(
     r"^\d*\s*(?:צפייה בגלריה|לצפייה בגלריה|view (?:the )?gallery|view \d+ images|открыть галерею|смотреть фото|"
@@ -191,17 +218,29 @@ class PageMeta:
     jsonld_failures: int = 0
 
 
+def _join(base: str, href: str) -> str | None:
+    """urljoin that returns None for a link urllib cannot parse (a page's `href="http://[::1"` must not raise)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
 def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
     """Meta tags, canonical link, html lang, <title>, <h1> and the JSON-LD article record."""
     page = PageMeta()
     for element in tree.iter("meta"):
-        key = (element.get("property") or element.get("name") or element.get("itemprop") or element.get("http-equiv") or "").strip().lower()
+        key = (
+            (element.get("property") or element.get("name") or element.get("itemprop") or element.get("http-equiv") or "")
+            .strip()
+            .lower()
+        )
         content = element.get("content")
         if key and content and content.strip() and key not in page.meta:
             page.meta[key] = content.strip()
     for element in tree.iter("link"):
         if (element.get("rel") or "").lower() == "canonical" and element.get("href"):
-            page.canonical = urljoin(url, element.get("href", "").strip())
+            page.canonical = _join(url, element.get("href", "").strip())
             break
     page.html_lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
     title = tree.find(".//title")
@@ -234,6 +273,10 @@ def extract_html(
     if tree is None:
         article.warnings.append("html: not parseable as HTML")
         article.published = resolve_published(feed_date=feed_date, fetched_at=fetched_at, warnings=article.warnings)
+        article.field_sources["published_at"] = article.published.source
+        article.language = normalize_code(declared_language)
+        if article.language:
+            article.field_sources["language"] = "outlet"
         return article
     page = read_page_meta(tree, url)
     if page.jsonld_failures:
@@ -245,7 +288,7 @@ def extract_html(
     text = clean_lines(text, link_texts=_link_texts(tree))
     lead = recover_lead(tree, text, _descriptions(page), title=article.title)
     if lead:
-        text = f"{lead}\n{text}" if text else lead
+        text = _insert_lead(text, lead, article.title)
         method += "+lead"
     article.text = text
     article.extraction_method = method
@@ -267,17 +310,23 @@ def extract_html(
         if names and not names.startswith("http"):
             article.authors = [n.strip() for n in names.split(",") if n.strip()]
             article.field_sources["authors"] = "meta:author"
-    keywords = list(jsonld.keywords) if jsonld and jsonld.keywords else _split_keywords(page.meta.get("keywords") or page.meta.get("news_keywords"))
+    keywords = (
+        list(jsonld.keywords)
+        if jsonld and jsonld.keywords
+        else _split_keywords(page.meta.get("keywords") or page.meta.get("news_keywords"))
+    )
     article.keywords = keywords
     article.canonical_url, source = _first(
         ("link:canonical", page.canonical),
-        ("meta:og:url", urljoin(url, page.meta["og:url"]) if page.meta.get("og:url") else None),
+        ("meta:og:url", _join(url, page.meta["og:url"]) if page.meta.get("og:url") else None),
         ("jsonld", jsonld.url if jsonld else None),
     )
     if source:
         article.field_sources["canonical_url"] = source
 
-    article.language, article.field_sources["language"] = _choose_language(article.text or article.title or "", page, declared_language)
+    article.language, article.field_sources["language"] = _choose_language(
+        article.text or article.title or "", page, declared_language
+    )
 
     markup = _markup_dates(tree)
     structured = _structured_dates(page, markup, _PUBLISHED_META, jsonld.date_published if jsonld else None, _PUBLISHED_MARKUP)
@@ -312,9 +361,7 @@ def extract_document(
     """Extract any fetched document: PDFs (by content type or magic bytes) via crawler.pdf, else HTML."""
     if _is_pdf(data, content_type):
         return _extract_pdf(data, url, feed_date=feed_date, fetched_at=fetched_at, declared_language=declared_language)
-    return extract_html(
-        data, url, hints=hints, feed_date=feed_date, fetched_at=fetched_at, declared_language=declared_language
-    )
+    return extract_html(data, url, hints=hints, feed_date=feed_date, fetched_at=fetched_at, declared_language=declared_language)
 
 
 def extract_file(path: Path, url: str | None = None) -> ExtractedArticle:
@@ -431,7 +478,7 @@ def _trafilatura_text(tree: HtmlElement, url: str, hints: ExtractionHints, warni
             fuller_text = fuller.text if fuller is not None and fuller.text else ""
             if len(fuller_text) > len(text):
                 text, method = fuller_text, "trafilatura:full"
-    except Exception as exc:  # trafilatura raises on some malformed trees; the page still has metadata
+    except Exception as exc:  # noqa: BLE001 - trafilatura raises assorted errors on malformed trees; metadata survives
         warnings.append(f"trafilatura: {type(exc).__name__}: {exc}"[:200])
         return "", "trafilatura"
     return text.strip(), method
@@ -440,7 +487,7 @@ def _trafilatura_text(tree: HtmlElement, url: str, hints: ExtractionHints, warni
 def _xpath_text(tree: HtmlElement, xpath: str, warnings: list[str]) -> str:
     try:
         nodes = tree.xpath(xpath)
-    except Exception as exc:  # a bad outlet declaration must show up, not crash every page
+    except etree.XPathError as exc:  # a bad outlet declaration must show up, not crash every page
         warnings.append(f"hints: body_xpath failed: {exc}")
         return ""
     blocks: list[str] = []
@@ -576,7 +623,8 @@ class LinkTexts:
 
 
 def _link_key(text: str) -> str:
-    return normalize_for_match(text).strip(_EDGE_PUNCTUATION)
+    """Whitespace-folded, case-folded, edge punctuation stripped (cheap: it runs on every link of the page)."""
+    return " ".join(text.split()).casefold().strip(_EDGE_PUNCTUATION)
 
 
 def _link_texts(tree: HtmlElement) -> LinkTexts:
@@ -615,7 +663,10 @@ def _is_chrome_line(line: str) -> bool:
         return False
     return bool(
         _CREDIT_LINE.match(line)
+        or _TRAILING_CREDIT.search(line)
         or _GALLERY_LINE.match(line)
+        or (len(line) <= MAX_COMMENT_TEASER_CHARS and _COMMENT_TEASER.search(line))
+        or (_CALL_TO_ACTION.search(line) and not _PROSE_END.search(line))
         or _READ_ALSO_LINE.match(line)
         or (_READ_ALSO_HEADER.match(line) and len(line) <= 60)
     )
@@ -685,7 +736,9 @@ def _descriptions(page: PageMeta) -> list[str]:
 
 
 _LEAD_CONTAINER_TAGS = frozenset({"p", "div", "h2", "h3", "header", "section", "blockquote", "li", "td"})
-_NOT_CONTENT = frozenset({"script", "style", "noscript", "template", "title", "head", "a", "option", "textarea", "button", "figcaption"})
+_NOT_CONTENT = frozenset(
+    {"script", "style", "noscript", "template", "title", "head", "a", "option", "textarea", "button", "figcaption"}
+)
 
 
 def recover_lead(tree: HtmlElement, text: str, descriptions: Sequence[str], *, title: str | None = None) -> str | None:
@@ -714,6 +767,16 @@ def recover_lead(tree: HtmlElement, text: str, descriptions: Sequence[str], *, t
     return None
 
 
+def _insert_lead(text: str, lead: str, title: str | None) -> str:
+    """The lead goes first, after the headline when the text starts with it."""
+    if not text:
+        return lead
+    first, newline, rest = text.partition("\n")
+    if title and normalize_for_match(first) == normalize_for_match(title):
+        return f"{first}\n{lead}{newline}{rest}"
+    return f"{lead}\n{text}"
+
+
 def _element_showing(tree: HtmlElement, probe: str) -> HtmlElement | None:
     """The innermost visible block element whose text contains `probe` (the lead's opening words)."""
     body = tree.find("body")
@@ -721,7 +784,7 @@ def _element_showing(tree: HtmlElement, probe: str) -> HtmlElement | None:
         body = tree  # some pages parse as a fragment without <body>
     try:
         hits = body.xpath(".//text()[contains(normalize-space(.), $probe)]", probe=probe)
-    except Exception:  # an unusual probe (quotes, control characters) can upset the XPath engine
+    except (etree.XPathError, ValueError):  # an unusual probe (control characters) can upset the XPath engine
         return None
     for hit in hits:
         element = hit.getparent()
@@ -841,5 +904,4 @@ __all__ = [
     "extract_document",
     "extract_file",
     "extract_html",
-    "now_utc",
 ]
