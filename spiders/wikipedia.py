@@ -29,6 +29,7 @@ from crawler.feeds import Lead
 from crawler.model import STATUS_FULL, STATUS_METADATA_ONLY, DateEvidence, ExtractedArticle
 from crawler.urls import canonical_url, url_key
 from spiders.outlet import Outlet
+from spiders.sources import ListingRequest
 from storage import wiki_repo
 
 
@@ -36,11 +37,15 @@ from storage import wiki_repo
 class WikipediaAPI:
     """The Action API endpoint as the outlet's source: it names the route, and the origin the address guard allows.
 
-    The requests themselves are planned by WikipediaSpider, not listed by the source (no listing_requests()).
+    The requests themselves are planned by WikipediaSpider; listing_requests() names the endpoint only so that the
+    address guard and the robots/host bookkeeping see the same origin as for every other source.
     """
 
     url: str
     route: str = "wikipedia_api"
+
+    def listing_requests(self) -> list[ListingRequest]:
+        return [ListingRequest(self.url)]
 
 
 DEFAULT_SETTINGS = WikipediaSettings()
