@@ -243,9 +243,7 @@ def open_database(settings: Settings, wait_s: float = 0.0) -> tuple[Any, session
 
 
 def record_job_failure(session: Session, source: str, reason: str, detail: str, run_id: int | None = None) -> None:
-    from storage import repo
-
-    repo.record_failure(session, source=source, reason=reason, detail=detail, run_id=run_id)
+    maintenance.record_failure(session, source, reason, detail, run_id)
 
 
 def rss_bytes(pid: int | None = None) -> int:
@@ -365,34 +363,87 @@ class Daemon:
         last = self._last_starts()
         for index, plan in enumerate(self.plans):
             if plan.interval_s is not None:
-                start = first_run_time(plan, last.get(plan.source), now, index, self.options.stagger_s * self.options.minute_seconds / 60)
-                trigger: Any = IntervalTrigger(seconds=plan.interval_s, start_date=start, jitter=plan.jitter_s or None, timezone=timezone.utc)
+                start = first_run_time(
+                    plan, last.get(plan.source), now, index, self.options.stagger_s * self.options.minute_seconds / 60
+                )
+                trigger: Any = IntervalTrigger(
+                    seconds=plan.interval_s, start_date=start, jitter=plan.jitter_s or None, timezone=timezone.utc
+                )
                 grace = max(1, int(plan.interval_s))
-                scheduler.add_job(self.crawl_job, trigger, args=[plan.source], id=plan.job_id, name=plan.job_id,
-                                  executor="crawls", misfire_grace_time=grace, next_run_time=start)
+                scheduler.add_job(
+                    self.crawl_job,
+                    trigger,
+                    args=[plan.source],
+                    id=plan.job_id,
+                    name=plan.job_id,
+                    executor="crawls",
+                    misfire_grace_time=grace,
+                    next_run_time=start,
+                )
             else:
                 trigger = CronTrigger.from_crontab(crontab_weekdays(plan.cron or ""), timezone=self.zone)
                 if plan.jitter_s:
                     trigger.jitter = plan.jitter_s
-                scheduler.add_job(self.crawl_job, trigger, args=[plan.source], id=plan.job_id, name=plan.job_id,
-                                  executor="crawls", misfire_grace_time=CRON_MISFIRE_GRACE_S)
+                scheduler.add_job(
+                    self.crawl_job,
+                    trigger,
+                    args=[plan.source],
+                    id=plan.job_id,
+                    name=plan.job_id,
+                    executor="crawls",
+                    misfire_grace_time=CRON_MISFIRE_GRACE_S,
+                )
         hours, minutes = (int(part) for part in self.settings.digest.time.split(":"))
-        scheduler.add_job(self.digest_job, CronTrigger(hour=hours, minute=minutes, timezone=self.zone), id="digest",
-                          name="digest", misfire_grace_time=int(DIGEST_CATCHUP.total_seconds()))
+        scheduler.add_job(
+            self.digest_job,
+            CronTrigger(hour=hours, minute=minutes, timezone=self.zone),
+            id="digest",
+            name="digest",
+            misfire_grace_time=int(DIGEST_CATCHUP.total_seconds()),
+        )
         if self._digest_missed(now, hours, minutes):
-            scheduler.add_job(self.digest_job, "date", run_date=now + timedelta(seconds=30), id="digest:catchup", name="digest:catchup")
-        scheduler.add_job(self.housekeeping_job, CronTrigger(hour=HOUSEKEEPING_HOUR, minute=HOUSEKEEPING_MINUTE, timezone=self.zone),
-                          id="housekeeping", name="housekeeping", misfire_grace_time=3600)
-        scheduler.add_job(self.vacuum_job, CronTrigger(day_of_week=VACUUM_DAY_OF_WEEK, hour=VACUUM_HOUR, timezone=self.zone),
-                          id="vacuum", name="vacuum", misfire_grace_time=3600)
+            scheduler.add_job(
+                self.digest_job, "date", run_date=now + timedelta(seconds=30), id="digest:catchup", name="digest:catchup"
+            )
+        scheduler.add_job(
+            self.housekeeping_job,
+            CronTrigger(hour=HOUSEKEEPING_HOUR, minute=HOUSEKEEPING_MINUTE, timezone=self.zone),
+            id="housekeeping",
+            name="housekeeping",
+            misfire_grace_time=3600,
+        )
+        scheduler.add_job(
+            self.vacuum_job,
+            CronTrigger(day_of_week=VACUUM_DAY_OF_WEEK, hour=VACUUM_HOUR, timezone=self.zone),
+            id="vacuum",
+            name="vacuum",
+            misfire_grace_time=3600,
+        )
         scale = self.options.minute_seconds
-        scheduler.add_job(self.reap_job, IntervalTrigger(seconds=REAP_EVERY_MINUTES * scale), id="reap", name="reap",
-                          next_run_time=now, misfire_grace_time=int(REAP_EVERY_MINUTES * scale) or 1)
-        scheduler.add_job(self.health_job, IntervalTrigger(seconds=HEALTH_SWEEP_MINUTES * scale), id="health", name="health",
-                          misfire_grace_time=int(HEALTH_SWEEP_MINUTES * scale) or 1)
+        scheduler.add_job(
+            self.reap_job,
+            IntervalTrigger(seconds=REAP_EVERY_MINUTES * scale),
+            id="reap",
+            name="reap",
+            next_run_time=now,
+            misfire_grace_time=int(REAP_EVERY_MINUTES * scale) or 1,
+        )
+        scheduler.add_job(
+            self.health_job,
+            IntervalTrigger(seconds=HEALTH_SWEEP_MINUTES * scale),
+            id="health",
+            name="health",
+            misfire_grace_time=int(HEALTH_SWEEP_MINUTES * scale) or 1,
+        )
         if self.options.heartbeat_path is not None:
-            scheduler.add_job(self.heartbeat_job, IntervalTrigger(seconds=HEARTBEAT_EVERY_S), id="heartbeat", name="heartbeat",
-                              next_run_time=now, misfire_grace_time=HEARTBEAT_EVERY_S)
+            scheduler.add_job(
+                self.heartbeat_job,
+                IntervalTrigger(seconds=HEARTBEAT_EVERY_S),
+                id="heartbeat",
+                name="heartbeat",
+                next_run_time=now,
+                misfire_grace_time=HEARTBEAT_EVERY_S,
+            )
         self.scheduler = scheduler
         return scheduler
 
@@ -450,14 +501,27 @@ class Daemon:
             with self.sessions.begin() as session:
                 if maintenance.release_dead_local_lock(session, source):
                     self.emit("lock_released", source=source, why="holder process is dead")
-            self.emit("dispatch", source=source, planned=planned.isoformat() if planned else None,
-                      started=started.isoformat(), delay_s=round(delay, 4) if delay is not None else None)
+            self.emit(
+                "dispatch",
+                source=source,
+                planned=planned.isoformat() if planned else None,
+                started=started.isoformat(),
+                delay_s=round(delay, 4) if delay is not None else None,
+            )
             result = self.dispatcher.crawl(source)
             self.counters.finished[result.status] = self.counters.finished.get(result.status, 0) + 1
             interrupted = self._account(source, result) if result.pid is not None else []
-            self.emit("finished", source=source, status=result.status, rc=result.returncode, pid=result.pid,
-                      planned=planned.isoformat() if planned else None,
-                      duration_s=round(result.duration_s, 3), forced=result.forced, interrupted_runs=interrupted)
+            self.emit(
+                "finished",
+                source=source,
+                status=result.status,
+                rc=result.returncode,
+                pid=result.pid,
+                planned=planned.isoformat() if planned else None,
+                duration_s=round(result.duration_s, 3),
+                forced=result.forced,
+                interrupted_runs=interrupted,
+            )
             if not self.stop_requested.is_set():
                 from crawler.post_run import after_sources
 
@@ -493,7 +557,11 @@ class Daemon:
                 # No run row and nobody else holding the source: the process died before its spider opened
                 # (an import error, a bad setting). Skipped-because-locked is the one legitimate exception.
                 maintenance.record_missing_run(
-                    session, source, pid, result.started, "crawl_no_run",
+                    session,
+                    source,
+                    pid,
+                    result.started,
+                    "crawl_no_run",
                     f"the crawl process exited with code {result.returncode} without recording a run; see its log",
                 )
         return interrupted
@@ -518,8 +586,9 @@ class Daemon:
             log.error("digest job %s (rc %s): %s", reason, result.returncode, tail.strip().splitlines()[-1:] or "")
             with self.sessions.begin() as session:
                 record_job_failure(session, DIGEST_SOURCE, reason, tail.strip()[-2000:] or f"exit code {result.returncode}")
-        return DispatchResult(result.name, result.status, result.returncode, result.pid, result.started, result.ended,
-                              result.forced, tail)
+        return DispatchResult(
+            result.name, result.status, result.returncode, result.pid, result.started, result.ended, result.forced, tail
+        )
 
     def housekeeping_job(self) -> None:
         self._job("housekeeping")
@@ -600,8 +669,13 @@ class Daemon:
 
     def start(self) -> None:
         scheduler = self.scheduler or self.build()
-        self.emit("started", pid=os.getpid(), jobs=[plan.job_id for plan in self.plans], rss=rss_bytes(),
-                  minute_seconds=self.options.minute_seconds)
+        self.emit(
+            "started",
+            pid=os.getpid(),
+            jobs=[plan.job_id for plan in self.plans],
+            rss=rss_bytes(),
+            minute_seconds=self.options.minute_seconds,
+        )
         scheduler.start()
 
     def request_stop(self, signum: int | None = None, _frame: Any = None) -> None:
@@ -632,8 +706,16 @@ class Daemon:
             while self._active and time.monotonic() < deadline:
                 self._active_cond.wait(timeout=0.5)
         counters = self.counters
-        self.emit("stopped", killed=killed, active_jobs=self._active, rss=rss_bytes(), dispatched=counters.dispatched,
-                  finished=counters.finished, skipped_overlap=counters.skipped_overlap, missed=counters.missed)
+        self.emit(
+            "stopped",
+            killed=killed,
+            active_jobs=self._active,
+            rss=rss_bytes(),
+            dispatched=counters.dispatched,
+            finished=counters.finished,
+            skipped_overlap=counters.skipped_overlap,
+            missed=counters.missed,
+        )
         if self.options.heartbeat_path is not None:
             self.options.heartbeat_path.unlink(missing_ok=True)
         self.engine.dispose()
@@ -694,7 +776,9 @@ def configure_logging(level: str = "INFO") -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scheduler.py", description="coverwatch scheduler daemon")
-    parser.add_argument("--config", "-c", type=Path, default=None, help="config file (default ./coverwatch.toml or $COVERWATCH_CONFIG)")
+    parser.add_argument(
+        "--config", "-c", type=Path, default=None, help="config file (default ./coverwatch.toml or $COVERWATCH_CONFIG)"
+    )
     parser.add_argument("--run-job", choices=JOBS_RUNNABLE_ONCE, help="run one maintenance job now and exit (for cron)")
     parser.add_argument("--healthcheck", action="store_true", help="exit 0 when the heartbeat file is fresh (Docker)")
     parser.add_argument("--heartbeat", type=Path, default=DEFAULT_HEARTBEAT, help="heartbeat file")
@@ -725,8 +809,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         options = DaemonOptions(
-            minute_seconds=args.minute_seconds, events_path=args.events, heartbeat_path=args.heartbeat,
-            archive_dir=args.archive_dir, log_dir=args.log_dir,
+            minute_seconds=args.minute_seconds,
+            events_path=args.events,
+            heartbeat_path=args.heartbeat,
+            archive_dir=args.archive_dir,
+            log_dir=args.log_dir,
         )
         if args.run_job:
             return run_job_once(settings, args.run_job, DaemonOptions(archive_dir=args.archive_dir, heartbeat_path=None))

@@ -4,7 +4,7 @@ Prints the daemon's RSS at the start, after warm-up and at the end (target: grow
 scheduling delay from planned to actual start (median, p95), plus planned -> crawl running (which adds the
 crawl subprocess's interpreter and Scrapy start-up).
 
-    .venv/bin/python bench/daemon_soak.py                 # 100 runs, 3 outlets, one run each per 20 s
+    .venv/bin/python bench/daemon_soak.py                 # 100 runs, 3 outlets, one run each per 24 s
     .venv/bin/python bench/daemon_soak.py --runs 30 --interval 8
 """
 
@@ -51,7 +51,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--outlets", type=int, default=3)
-    parser.add_argument("--interval", type=float, default=20.0, help="seconds between runs of one outlet")
+    parser.add_argument("--interval", type=float, default=24.0, help="seconds between runs of one outlet")
     parser.add_argument("--parallel", type=int, default=2, help="schedule.max_parallel_crawls")
     args = parser.parse_args()
 
@@ -66,9 +66,24 @@ def main() -> int:
         events = work / "events.jsonl"
         started = time.monotonic()
         daemon = subprocess.Popen(
-            [sys.executable, "scheduler.py", "--config", str(config), "--minute-seconds", str(args.interval),
-             "--events", str(events), "--heartbeat", str(work / "beat"), "--log-dir", str(work / "logs"), "--log-level", "WARNING"],
-            cwd=REPO, stderr=(work / "daemon.log").open("wb"),
+            [
+                sys.executable,
+                "scheduler.py",
+                "--config",
+                str(config),
+                "--minute-seconds",
+                str(args.interval),
+                "--events",
+                str(events),
+                "--heartbeat",
+                str(work / "beat"),
+                "--log-dir",
+                str(work / "logs"),
+                "--log-level",
+                "WARNING",
+            ],
+            cwd=REPO,
+            stderr=(work / "daemon.log").open("wb"),
         )
         try:
             while not any(e["event"] == "started" for e in _events(events)):
@@ -114,28 +129,44 @@ def main() -> int:
         for e in seen
         if e["event"] == "finished" and e.get("planned") and e.get("pid") in started_by_pid
     ]
-    no_run_row = sum(1 for e in seen if e["event"] == "finished" and e.get("pid") and e["pid"] not in started_by_pid)
+    no_run_row = sum(
+        1
+        for e in seen
+        if e["event"] == "finished" and e["status"] != "interrupted" and e.get("pid") and e["pid"] not in started_by_pid
+    )
     outcomes: dict[str, int] = {}
     for run in runs:
         outcomes[run.outcome] = outcomes.get(run.outcome, 0) + 1
 
     mb = 1024 * 1024
-    print(f"daemon soak: {len(dispatches)} dispatched, {statuses} finished, {args.outlets} outlets every {args.interval:g} s, "
-          f"max {args.parallel} parallel, {elapsed:.0f} s wall, daemon exit code {code}")
-    print(f"skipped (overlap, max_instances=1): {sum(1 for e in seen if e['event'] == 'skipped_overlap')}; "
-          f"missed: {sum(1 for e in seen if e['event'] == 'missed')}")
-    print(f"crawl_runs outcomes: {outcomes}; articles stored: {articles} (expected {4 * args.outlets}, no duplicates); "
-          f"crawl processes that ended without a run row: {no_run_row}")
+    print(
+        f"daemon soak: {len(dispatches)} dispatched, {statuses} finished, {args.outlets} outlets every {args.interval:g} s, "
+        f"max {args.parallel} parallel, {elapsed:.0f} s wall, daemon exit code {code}"
+    )
+    print(
+        f"skipped (overlap, max_instances=1): {sum(1 for e in seen if e['event'] == 'skipped_overlap')}; "
+        f"missed: {sum(1 for e in seen if e['event'] == 'missed')}"
+    )
+    print(
+        f"crawl_runs outcomes: {outcomes}; articles stored: {articles} (expected {4 * args.outlets}, no duplicates); "
+        f"crawl processes that ended without a run row: {no_run_row}"
+    )
     growth_start = (rss_end - rss_start) / rss_start * 100 if rss_start else float("nan")
     growth_warm = (rss_end - rss_warm) / rss_warm * 100 if rss_warm else float("nan")
-    print(f"daemon RSS: start {rss_start / mb:.1f} MB, after {WARMUP_RUNS} runs {rss_warm / mb:.1f} MB, end {rss_end / mb:.1f} MB; "
-          f"growth {growth_start:+.1f}% from start, {growth_warm:+.1f}% from warm (target < 10%)")
+    print(
+        f"daemon RSS: start {rss_start / mb:.1f} MB, after {WARMUP_RUNS} runs {rss_warm / mb:.1f} MB, end {rss_end / mb:.1f} MB; "
+        f"growth {growth_start:+.1f}% from start, {growth_warm:+.1f}% from warm (target < 10%)"
+    )
     if delays:
-        print(f"scheduling delay planned -> dispatched: median {statistics.median(delays):.1f} ms, "
-              f"p95 {_percentile(delays, 0.95):.1f} ms, max {max(delays):.1f} ms")
+        print(
+            f"scheduling delay planned -> dispatched: median {statistics.median(delays):.1f} ms, "
+            f"p95 {_percentile(delays, 0.95):.1f} ms, max {max(delays):.1f} ms"
+        )
     if to_running:
-        print(f"planned -> crawl running (adds subprocess + Scrapy start-up): median {statistics.median(to_running):.2f} s, "
-              f"p95 {_percentile(to_running, 0.95):.2f} s")
+        print(
+            f"planned -> crawl running (adds subprocess + Scrapy start-up): median {statistics.median(to_running):.2f} s, "
+            f"p95 {_percentile(to_running, 0.95):.2f} s"
+        )
     print(f"work dir: {work}")
     return 0
 

@@ -11,7 +11,7 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -20,13 +20,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.config import EmailSettings, Settings
 from crawler.health import STATE_HEALTHY, STATE_UNKNOWN
 from storage import health_repo
-from storage.repo import utcnow
 
 log = logging.getLogger("coverwatch.health")
 
 # A stuck SMTP server must not hold a crawl's exit (the post-run hook) for minutes.
 SMTP_TIMEOUT_S = 20
 SUBJECT_PREFIX = "[coverwatch health]"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,11 @@ def compose(alerts: Sequence[Alert], sender: str, recipients: Sequence[str]) -> 
         subject = f"{SUBJECT_PREFIX} " + ", ".join(parts)
     lines = ["Source health changed:", ""]
     for alert in [*bad, *good]:
-        lines += [f"* {alert.source}: {alert.old_state} -> {alert.new_state} at {alert.at:%Y-%m-%d %H:%M} UTC", f"  {alert.reason}", ""]
+        lines += [
+            f"* {alert.source}: {alert.old_state} -> {alert.new_state} at {alert.at:%Y-%m-%d %H:%M} UTC",
+            f"  {alert.reason}",
+            "",
+        ]
     lines += ["`coverwatch sources` and `coverwatch health` show every source's current rating."]
     message = EmailMessage()
     message["Subject"] = subject

@@ -22,8 +22,12 @@ def register(app: typer.Typer) -> None:
         run_job: Optional[str] = typer.Option(
             None, "--run-job", help="Run one job now and exit (for cron): digest, housekeeping, vacuum, reap or health."
         ),
-        archive_dir: Optional[Path] = typer.Option(None, "--archive-dir", help="Crawls archive responses as WARC here; pruned daily."),
-        log_dir: Optional[Path] = typer.Option(None, "--log-dir", help="Per-source crawl logs (default: the daemon's own output)."),
+        archive_dir: Optional[Path] = typer.Option(
+            None, "--archive-dir", help="Crawls archive responses as WARC here; pruned daily."
+        ),
+        log_dir: Optional[Path] = typer.Option(
+            None, "--log-dir", help="Per-source crawl logs (default: the daemon's own output)."
+        ),
         events: Optional[Path] = typer.Option(None, "--events", help="Append scheduling events as JSON lines to this file."),
         heartbeat: Optional[Path] = typer.Option(None, "--heartbeat", help="Heartbeat file for health checks."),
         healthcheck: bool = typer.Option(False, "--healthcheck", help="Exit 0 if the running daemon's heartbeat is fresh."),
@@ -41,8 +45,11 @@ def register(app: typer.Typer) -> None:
             options = scheduler.DaemonOptions(archive_dir=archive_dir, heartbeat_path=None)
             raise typer.Exit(scheduler.run_job_once(settings, run_job, options))
         options = scheduler.DaemonOptions(
-            minute_seconds=minute_seconds, events_path=events, heartbeat_path=heartbeat_path,
-            archive_dir=archive_dir, log_dir=log_dir,
+            minute_seconds=minute_seconds,
+            events_path=events,
+            heartbeat_path=heartbeat_path,
+            archive_dir=archive_dir,
+            log_dir=log_dir,
         )
         raise typer.Exit(scheduler.run_daemon(settings, options))
 
@@ -72,8 +79,16 @@ def register(app: typer.Typer) -> None:
                 if apply:
                     applied = health_repo.apply_rating(session, name, rating)
                     changed = bool(applied and applied.event_id)
-                rows.append({"source": name, "state": rating.state, "previous": previous, "changed": changed,
-                             "reason": rating.reason, "details": rating.details})
+                rows.append(
+                    {
+                        "source": name,
+                        "state": rating.state,
+                        "previous": previous,
+                        "changed": changed,
+                        "reason": rating.reason,
+                        "details": rating.details,
+                    }
+                )
         if apply:
             deliver_pending(settings, sessions)
         if as_json:
@@ -89,7 +104,11 @@ def register(app: typer.Typer) -> None:
             if row["changed"]:
                 state += f" (was {row['previous']})"
             table.add_row(
-                row["source"], state, row["reason"], str(details.get("runs", "-")), str(details.get("items_seen", "-")),
+                row["source"],
+                state,
+                row["reason"],
+                str(details.get("runs", "-")),
+                str(details.get("items_seen", "-")),
                 str(details.get("new_articles", "-")),
                 f"{details['silent_days']} / {details['silent_limit_days']}" if "silent_days" in details else "-",
             )

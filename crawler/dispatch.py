@@ -206,12 +206,11 @@ def coverwatch_command(settings: Settings) -> tuple[list[str], list[str]]:
     return [sys.executable, "-m", "crawler.cli"], extra
 
 
-def make_dispatcher(settings: Settings, supervisor: ProcessSupervisor, timeout_s: float, *, log_dir: Path | None,
-                    archive_dir: Path | None) -> Dispatcher:
+def make_dispatcher(
+    settings: Settings, supervisor: ProcessSupervisor, timeout_s: float, *, log_dir: Path | None, archive_dir: Path | None
+) -> Dispatcher:
     if settings.schedule.dispatch != "local":
-        raise ConfigError(
-            f"schedule.dispatch: {settings.schedule.dispatch!r} is not available in this build; use \"local\""
-        )
+        raise ConfigError(f'schedule.dispatch: {settings.schedule.dispatch!r} is not available in this build; use "local"')
     command, extra = coverwatch_command(settings)
     if archive_dir is not None:
         extra = [*extra, "--archive", str(archive_dir)]

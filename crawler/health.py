@@ -238,7 +238,9 @@ def evaluate(
     problems: list[str] = []
     streak = window[:CONSECUTIVE_FAILED_DEGRADED]
     if len(streak) == CONSECUTIVE_FAILED_DEGRADED and all(run.outcome in FAILED_OUTCOMES for run in streak):
-        problems.append(f"the last {len(streak)} runs failed or were interrupted ({_top(sum((r.reasons for r in streak), Counter()))})")
+        problems.append(
+            f"the last {len(streak)} runs failed or were interrupted ({_top(sum((r.reasons for r in streak), Counter()))})"
+        )
     if failure_share > settings.max_failure_share:
         problems.append(
             f"{failure_share:.0%} of requests failed in the last {n} runs (max {settings.max_failure_share:.0%}: {_top(reasons)})"

@@ -49,6 +49,19 @@ def open_store(settings: Settings):  # type: ignore[no-untyped-def]
     return engine, make_session_factory(engine)
 
 
+def _record_missing_runs(sessions: Any, locked: list[Outlet], reports: list[RunReport]) -> None:
+    """A locked outlet whose spider never opened (an import or middleware error) still gets a failed run row."""
+    reported = {report.source for report in reports}
+    for outlet in locked:
+        if outlet.name in reported:
+            continue
+        with sessions.begin() as session:
+            run_id = repo.start_run(session, outlet.name, pid=os.getpid(), node=socket.gethostname())
+            repo.record_failure(session, source=outlet.name, reason="crawl_not_started", detail="the spider never opened; see the log", run_id=run_id)
+            repo.finish_run(session, run_id, outcome="failed", finish_reason="not_started", counts={"failures": 1, "failures_by_reason": {"crawl_not_started": 1}})
+        reports.append(RunReport(outlet.name, "failed", failures=1, failures_by_reason={"crawl_not_started": 1}, run_id=run_id))
+
+
 def run_crawl(
     settings: Settings,
     outlets: list[Outlet],
@@ -113,8 +126,13 @@ def run_crawl(
                         run.failures, run.blocked, dict(run.failures_by_reason or {}), run.id,
                     )
                 )
+        _record_missing_runs(sessions, locked, reports)
     except STORAGE_ERRORS as error:
         lost = lost or storage_reason(error)
+    if not lost:
+        from crawler.post_run import after_runs  # health ratings and alerts, also for crawls run from cron
+
+        after_runs(settings, sessions, [report.run_id for report in reports if report.run_id is not None])
     engine.dispose()
     if lost:
         # One clear line for the CLI (exit 2); what was stored is whole, since each article is one transaction.

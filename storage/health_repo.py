@@ -16,7 +16,11 @@ from sqlalchemy.orm import Session
 from crawler.config import HealthSettings
 from crawler.health import STATE_UNKNOWN, HealthRating, evaluate
 from storage.models import Article, CrawlRun, Failure, HealthEvent, Source
-from storage.repo import utcnow
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
 
 # Enough runs to find the silent-period floor and the window; more would only cost memory in the daemon.
 HISTORY_RUNS = 200
@@ -70,7 +74,11 @@ def rate_source(session: Session, source: str, settings: HealthSettings, now: da
     now = now or utcnow()
     inputs = health_inputs(session, source, now)
     return evaluate(
-        inputs["runs"], inputs["failures"], inputs["last_new_article_at"], settings, now,
+        inputs["runs"],
+        inputs["failures"],
+        inputs["last_new_article_at"],
+        settings,
+        now,
         new_article_times=inputs["new_article_times"],
     )
 
@@ -103,7 +111,9 @@ def apply_rating(session: Session, source: str, rating: HealthRating, now: datet
     return SourceHealth(source, rating, previous, event.id)
 
 
-def refresh_health(session: Session, sources: list[str], settings: HealthSettings, now: datetime | None = None) -> list[SourceHealth]:
+def refresh_health(
+    session: Session, sources: list[str], settings: HealthSettings, now: datetime | None = None
+) -> list[SourceHealth]:
     """Rate and apply for each named source (unknown names are skipped)."""
     now = now or utcnow()
     results = []

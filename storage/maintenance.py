@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun, SourceLock
+from storage.models import CrawlRun, Failure, SourceLock
 
 # The lease a crawl takes lasts its timeout plus this (crawler.runner uses the same margin).
 LOCK_SLACK = timedelta(minutes=5)
@@ -58,7 +58,9 @@ def clean_up_after_child(session: Session, pid: int, since: datetime) -> list[in
     stale = list(
         session.scalars(
             select(CrawlRun.id).where(
-                CrawlRun.outcome == "running", CrawlRun.pid == pid, CrawlRun.node == socket.gethostname(),
+                CrawlRun.outcome == "running",
+                CrawlRun.pid == pid,
+                CrawlRun.node == socket.gethostname(),
                 CrawlRun.started_at >= since - timedelta(seconds=5),
             )
         )
@@ -77,8 +79,9 @@ def _interrupt(session: Session, run_ids: list[int], reason: str) -> None:
         run.duration_s = (now - run.started_at).total_seconds()
 
 
-def reap_stale_runs(session: Session, crawl_timeout: timedelta, alive: Callable[[int], bool] = pid_alive,
-                    now: datetime | None = None) -> list[int]:
+def reap_stale_runs(
+    session: Session, crawl_timeout: timedelta, alive: Callable[[int], bool] = pid_alive, now: datetime | None = None
+) -> list[int]:
     """Mark 'running' runs interrupted when their process is gone: a dead pid on this host, or (any host) older
     than the hard timeout while nobody holds the source's lease."""
     now = now or utcnow()
@@ -103,7 +106,9 @@ def runs_of_child(session: Session, pid: int, since: datetime) -> list[int]:
     return list(
         session.scalars(
             select(CrawlRun.id)
-            .where(CrawlRun.pid == pid, CrawlRun.node == socket.gethostname(), CrawlRun.started_at >= since - timedelta(seconds=5))
+            .where(
+                CrawlRun.pid == pid, CrawlRun.node == socket.gethostname(), CrawlRun.started_at >= since - timedelta(seconds=5)
+            )
             .order_by(CrawlRun.id)
         )
     )
@@ -117,14 +122,26 @@ def lease_held_by_other(session: Session, source: str, holder: str, now: datetim
 def record_missing_run(session: Session, source: str, pid: int, started: datetime, reason: str, detail: str) -> int:
     """A crawl process that ended without recording any run (it crashed before its spider opened) still
     leaves a failed run, so health sees it: a source must never fail silently."""
-    from storage import repo
-
     now = utcnow()
     run = CrawlRun(
-        source=source, started_at=started, finished_at=now, outcome="failed", finish_reason=reason[:64], pid=pid,
-        node=socket.gethostname(), failures=1, failures_by_reason={reason: 1}, duration_s=(now - started).total_seconds(),
+        source=source,
+        started_at=started,
+        finished_at=now,
+        outcome="failed",
+        finish_reason=reason[:64],
+        pid=pid,
+        node=socket.gethostname(),
+        failures=1,
+        failures_by_reason={reason: 1},
+        duration_s=(now - started).total_seconds(),
     )
     session.add(run)
     session.flush()
-    repo.record_failure(session, source=source, reason=reason, detail=detail, run_id=run.id)
+    record_failure(session, source, reason, detail, run.id)
     return run.id
+
+
+def record_failure(session: Session, source: str, reason: str, detail: str, run_id: int | None = None) -> None:
+    """storage.repo.record_failure's row, written here so the daemon does not import the article repository
+    (which pulls in the dedup stack: numpy, scipy, datasketch; ~80 MB it would carry for months)."""
+    session.add(Failure(run_id=run_id, source=source, url="", reason=reason, detail=detail[:2000], at=utcnow()))

@@ -33,7 +33,7 @@ def article_page(title: str, paragraphs: list[str], language: str, published: da
         f'<!doctype html><html lang="{language}" dir="{direction}"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title>"
         f'<meta property="article:published_time" content="{published.isoformat()}">'
-        f"</head><body><header><nav><a href=\"/\">home</a></nav></header>"
+        f'</head><body><header><nav><a href="/">home</a></nav></header>'
         f"<article><h1>{html.escape(title)}</h1>{body}</article><footer>local test site</footer></body></html>"
     )
 
@@ -47,8 +47,15 @@ def feed(base: str, items: list[tuple[str, str, datetime]]) -> str:
     return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>local</title>{entries}</channel></rss>'
 
 
-def publish_outlet(site: LocalSite, name: str, *, count: int = 4, feed_delay: float = 0.0,
-                   article_delays: dict[int, float] | None = None, now: datetime | None = None) -> list[str]:
+def publish_outlet(
+    site: LocalSite,
+    name: str,
+    *,
+    count: int = 4,
+    feed_delay: float = 0.0,
+    article_delays: dict[int, float] | None = None,
+    now: datetime | None = None,
+) -> list[str]:
     """Serve /<name>/feed.xml listing `count` articles at /<name>/articles/<i>; returns the article paths."""
     now = now or datetime.now(timezone.utc)
     seeds = seed_articles()
@@ -67,7 +74,9 @@ def publish_outlet(site: LocalSite, name: str, *, count: int = 4, feed_delay: fl
     return [path for _, path, _ in items]
 
 
-def write_config(path: Path, db_url: str, site: LocalSite, outlets: dict[str, int], *, parallel: int = 2, extra: str = "") -> Path:
+def write_config(
+    path: Path, db_url: str, site: LocalSite, outlets: dict[str, int], *, parallel: int = 2, extra: str = ""
+) -> Path:
     """A coverwatch.toml with one config-only outlet per name (value: interval in minutes) on the site."""
     from spiders.registry import builtin_outlets
 

@@ -50,8 +50,15 @@ def _settings(tmp_path: Path, port: int, enabled: bool = True):  # type: ignore[
     return Settings.model_validate(
         {
             "storage": {"url": f"sqlite:///{tmp_path / 'cw.db'}"},
-            "digest": {"email": {"enabled": enabled, "host": "127.0.0.1", "port": port, "sender": "coverwatch@example.org",
-                                 "recipients": ["analyst@example.org", "ops@example.org"]}},
+            "digest": {
+                "email": {
+                    "enabled": enabled,
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "sender": "coverwatch@example.org",
+                    "recipients": ["analyst@example.org", "ops@example.org"],
+                }
+            },
         }
     )
 
@@ -77,7 +84,9 @@ def _change(sessions: Any, source: str, state: str, reason: str) -> None:
         health_repo.apply_rating(session, source, HealthRating(state, reason))
 
 
-def test_state_change_is_mailed_once_and_logged(tmp_path: Path, smtp: tuple[Inbox, int], caplog: pytest.LogCaptureFixture) -> None:
+def test_state_change_is_mailed_once_and_logged(
+    tmp_path: Path, smtp: tuple[Inbox, int], caplog: pytest.LogCaptureFixture
+) -> None:
     from crawler.alerts import deliver_pending
     from storage.models import HealthEvent
 
@@ -160,8 +169,13 @@ def test_post_run_hook_rates_and_alerts_without_raising(tmp_path: Path, smtp: tu
         run_ids = []
         for _ in range(3):
             run_id = repo.start_run(session, "reuters", pid=1, node="test")
-            repo.finish_run(session, run_id, outcome="blocked", finish_reason="finished", counts={
-                "requests": 4, "items": 0, "failures": 4, "blocked": 4, "failures_by_reason": {"blocked:datadome": 4}})
+            repo.finish_run(
+                session,
+                run_id,
+                outcome="blocked",
+                finish_reason="finished",
+                counts={"requests": 4, "items": 0, "failures": 4, "blocked": 4, "failures_by_reason": {"blocked:datadome": 4}},
+            )
             run_ids.append(run_id)
     results = after_runs(settings, sessions, run_ids)
     assert [(r.source, r.rating.state) for r in results] == [("reuters", STATE_BLOCKED)]

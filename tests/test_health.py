@@ -68,9 +68,18 @@ def test_working_source_is_healthy_with_a_reason() -> None:
 
 def test_blocked_outlet_is_blocked_never_healthy_or_quiet() -> None:
     history = runs(
-        {"outcome": "blocked", "items": 0, "new_articles": 0, "failures": 4, "blocked": 4,
-         "failures_by_reason": {"blocked:datadome": 4}},
-        {}, {}, {}, {},
+        {
+            "outcome": "blocked",
+            "items": 0,
+            "new_articles": 0,
+            "failures": 4,
+            "blocked": 4,
+            "failures_by_reason": {"blocked:datadome": 4},
+        },
+        {},
+        {},
+        {},
+        {},
     )
     rating = evaluate(history, [], NOW - timedelta(hours=2), SETTINGS, NOW)
     assert rating.state == STATE_BLOCKED
@@ -78,7 +87,14 @@ def test_blocked_outlet_is_blocked_never_healthy_or_quiet() -> None:
 
 
 def test_majority_of_blocked_runs_is_blocked_even_if_the_last_got_through() -> None:
-    blocked = {"outcome": "blocked", "items": 0, "new_articles": 0, "failures": 2, "blocked": 2, "failures_by_reason": {"http_403": 2}}
+    blocked = {
+        "outcome": "blocked",
+        "items": 0,
+        "new_articles": 0,
+        "failures": 2,
+        "blocked": 2,
+        "failures_by_reason": {"http_403": 2},
+    }
     history = runs({}, blocked, blocked, blocked, {})
     assert evaluate(history, [], NOW - timedelta(hours=1), SETTINGS, NOW).state == STATE_BLOCKED
 
@@ -198,14 +214,21 @@ def sessions(db_url: str):  # type: ignore[no-untyped-def]
     engine.dispose()
 
 
-def _record_run(session: Any, source: str, outcome: str, *, items: int = 3, new: int = 1, reasons: dict[str, int] | None = None) -> int:
+def _record_run(
+    session: Any, source: str, outcome: str, *, items: int = 3, new: int = 1, reasons: dict[str, int] | None = None
+) -> int:
     from storage import repo
 
     run_id = repo.start_run(session, source, pid=1, node="test")
     reasons = reasons or {}
     counts = {
-        "requests": 10, "items": items, "new_articles": new, "failures": sum(reasons.values()), "failures_by_reason": reasons,
-        "blocked": sum(n for r, n in reasons.items() if r.startswith(("blocked", "http_403"))), "stats": {"leads/found": items},
+        "requests": 10,
+        "items": items,
+        "new_articles": new,
+        "failures": sum(reasons.values()),
+        "failures_by_reason": reasons,
+        "blocked": sum(n for r, n in reasons.items() if r.startswith(("blocked", "http_403"))),
+        "stats": {"leads/found": items},
     }
     repo.finish_run(session, run_id, outcome=outcome, finish_reason="finished", counts=counts)
     return run_id

@@ -99,19 +99,21 @@ def test_first_run_after_a_restart_continues_the_rhythm() -> None:
     assert first_run_time(plan, NOW - timedelta(days=2), NOW, 1, 5) == NOW + timedelta(seconds=5)  # overdue: soon
 
 
-def test_only_local_dispatch_exists_behind_the_seam() -> None:
+def test_local_dispatch_runs_the_crawl_cli_with_the_daemons_config() -> None:
     supervisor = ProcessSupervisor(grace_s=1)
-    local = make_dispatcher(Settings(), supervisor, 60, log_dir=None, archive_dir=Path("/tmp/a"))
+    settings = Settings.model_validate({"config_path": "/etc/coverwatch/coverwatch.toml"})
+    local = make_dispatcher(settings, supervisor, 60, log_dir=None, archive_dir=Path("/tmp/a"))
     assert isinstance(local, LocalSubprocessDispatcher)
-    assert local.extra_args[-2:] == ["--archive", "/tmp/a"]
-    with pytest.raises(ConfigError, match="schedule.dispatch"):
-        make_dispatcher(Settings.model_validate({"schedule": {"dispatch": "scrapyd"}}), supervisor, 60, log_dir=None, archive_dir=None)
+    assert local.command == [sys.executable, "-m", "crawler.cli"]
+    assert local.extra_args == ["--config", "/etc/coverwatch/coverwatch.toml", "--archive", "/tmp/a"]
 
 
 # --- subprocess supervision --------------------------------------------------------------------------------
 
 STUBBORN = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
-POLITE = "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); print('up', flush=True); time.sleep(60)"
+POLITE = (
+    "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); print('up', flush=True); time.sleep(60)"
+)
 
 
 def test_hard_timeout_is_sigterm_then_sigkill() -> None:
@@ -248,13 +250,18 @@ def _daemon(tmp_path: Path, **options: Any) -> scheduler.Daemon:
 def test_the_built_schedule(tmp_path: Path) -> None:
     from zoneinfo import ZoneInfo
 
-    settings = Settings.model_validate({
-        "storage": {"url": f"sqlite:///{tmp_path / 'cw.db'}"},
-        "schedule": {"jitter_seconds": 60, "default_interval_minutes": 30},
-        "digest": {"time": "07:00", "timezone": "Asia/Jerusalem"},
-    })
-    outlets = [OutletSchedule("ynet", True, 15, None), OutletSchedule("tass_ru", True, None, "0 6 * * 1-5"),
-               OutletSchedule("off", False, None, None)]
+    settings = Settings.model_validate(
+        {
+            "storage": {"url": f"sqlite:///{tmp_path / 'cw.db'}"},
+            "schedule": {"jitter_seconds": 60, "default_interval_minutes": 30},
+            "digest": {"time": "07:00", "timezone": "Asia/Jerusalem"},
+        }
+    )
+    outlets = [
+        OutletSchedule("ynet", True, 15, None),
+        OutletSchedule("tass_ru", True, None, "0 6 * * 1-5"),
+        OutletSchedule("off", False, None, None),
+    ]
     daemon = scheduler.Daemon(settings, scheduler.DaemonOptions(heartbeat_path=None), outlets=outlets)
     # 08:00 in Jerusalem: today's 07:00 digest was due an hour ago and none was written, so it is caught up.
     now = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
@@ -303,12 +310,15 @@ class FakeDispatcher:
         pass
 
 
-@pytest.mark.parametrize(("status", "code", "reason"), [("ok", 0, "crawl_no_run"), ("error", 2, "crawl_no_run"),
-                                                         ("killed", -9, "crawl_killed"), ("timeout", -9, "crawl_timeout")])
+@pytest.mark.parametrize(
+    ("status", "code", "reason"),
+    [("ok", 0, "crawl_no_run"), ("error", 2, "crawl_no_run"), ("killed", -9, "crawl_killed"), ("timeout", -9, "crawl_timeout")],
+)
 def test_a_crawl_that_left_no_run_still_leaves_a_failed_run(tmp_path: Path, status: str, code: int, reason: str) -> None:
     settings = Settings.model_validate({"storage": {"url": f"sqlite:///{tmp_path / 'cw.db'}"}})
-    daemon = scheduler.Daemon(settings, scheduler.DaemonOptions(heartbeat_path=None), outlets=[],
-                              dispatcher=FakeDispatcher(status, code))
+    daemon = scheduler.Daemon(
+        settings, scheduler.DaemonOptions(heartbeat_path=None), outlets=[], dispatcher=FakeDispatcher(status, code)
+    )
     daemon.crawl_job("alpha")
     with daemon.sessions() as session:
         (run,) = session.scalars(select(CrawlRun)).all()
@@ -320,10 +330,14 @@ def test_a_crawl_that_left_no_run_still_leaves_a_failed_run(tmp_path: Path, stat
 
 def test_skipped_because_another_process_holds_the_source_is_not_a_failure(tmp_path: Path) -> None:
     settings = Settings.model_validate({"storage": {"url": f"sqlite:///{tmp_path / 'cw.db'}"}})
-    daemon = scheduler.Daemon(settings, scheduler.DaemonOptions(heartbeat_path=None), outlets=[], dispatcher=FakeDispatcher("ok", 0))
+    daemon = scheduler.Daemon(
+        settings, scheduler.DaemonOptions(heartbeat_path=None), outlets=[], dispatcher=FakeDispatcher("ok", 0)
+    )
     now = datetime.now(timezone.utc)
     with daemon.sessions.begin() as session:
-        session.add(SourceLock(source="alpha", holder=f"cron-host:{os.getpid()}", acquired_at=now, expires_at=now + timedelta(hours=1)))
+        session.add(
+            SourceLock(source="alpha", holder=f"cron-host:{os.getpid()}", acquired_at=now, expires_at=now + timedelta(hours=1))
+        )
     daemon.crawl_job("alpha")
     with daemon.sessions() as session:
         assert session.scalars(select(CrawlRun)).all() == [] and session.scalars(select(Failure)).all() == []
@@ -405,8 +419,13 @@ def test_cli_schedule_and_health_commands(tmp_path: Path, local_site) -> None:  
         repo.sync_source(session, "alpha", title="Alpha", language=None, routes=["rss"], enabled=True)
         for _ in range(3):
             run_id = repo.start_run(session, "alpha")
-            repo.finish_run(session, run_id, outcome="failed", finish_reason="finished",
-                            counts={"requests": 2, "failures": 2, "failures_by_reason": {"connection_refused": 2}})
+            repo.finish_run(
+                session,
+                run_id,
+                outcome="failed",
+                finish_reason="finished",
+                counts={"requests": 2, "failures": 2, "failures_by_reason": {"connection_refused": 2}},
+            )
     result = runner.invoke(app, ["health", "--json", "--config", str(config)])
     assert result.exit_code == 0, result.output
     (row,) = json.loads(result.output)
@@ -431,14 +450,27 @@ def test_daemon_fires_skips_overlaps_recovers_a_killed_crawl_and_stops_on_sigter
 
     site = local_site
     alpha_paths = publish_outlet(site, "alpha", count=4, article_delays={1: 15.0})  # one slow page: killed mid-run
-    publish_outlet(site, "slow", count=2, feed_delay=20.0)  # its run outlasts many 1-second intervals
+    publish_outlet(site, "slow", count=2, feed_delay=4.0)  # each run outlasts several 1-second intervals
     db_url = f"sqlite:///{tmp_path / 'cw.db'}"
     config = write_config(tmp_path / "coverwatch.toml", db_url, site, {"alpha": 1, "slow": 1})
     events = tmp_path / "events.jsonl"
     daemon = subprocess.Popen(
-        [sys.executable, "scheduler.py", "--config", str(config), "--minute-seconds", "1", "--events", str(events),
-         "--heartbeat", str(tmp_path / "beat"), "--log-dir", str(tmp_path / "logs")],
-        cwd=REPO, stderr=(tmp_path / "daemon.log").open("wb"),
+        [
+            sys.executable,
+            "scheduler.py",
+            "--config",
+            str(config),
+            "--minute-seconds",
+            "1",
+            "--events",
+            str(events),
+            "--heartbeat",
+            str(tmp_path / "beat"),
+            "--log-dir",
+            str(tmp_path / "logs"),
+        ],
+        cwd=REPO,
+        stderr=(tmp_path / "daemon.log").open("wb"),
     )
     sessions = make_session_factory(make_engine(db_url))
     try:
@@ -454,7 +486,9 @@ def test_daemon_fires_skips_overlaps_recovers_a_killed_crawl_and_stops_on_sigter
         pid = _wait_for(alpha_mid_run, 60, "alpha's first crawl to be mid-run")
         os.kill(pid, signal.SIGKILL)
         with sessions() as session:
-            stored_before_kill = [a.url.split(site.base)[1] for a in session.scalars(select(Article).where(Article.outlet == "alpha"))]
+            stored_before_kill = [
+                a.url.split(site.base)[1] for a in session.scalars(select(Article).where(Article.outlet == "alpha"))
+            ]
         site.routes["/alpha/articles/1"].delay = 0
 
         # 2. The daemon notices, frees the lease, closes the run; the next run finishes the work.
@@ -463,10 +497,14 @@ def test_daemon_fires_skips_overlaps_recovers_a_killed_crawl_and_stops_on_sigter
             return bool(finished) and finished[0]["status"] == "killed" and any(e["status"] == "ok" for e in finished[1:])
 
         _wait_for(alpha_recovered, 60, "a completed alpha run after the SIGKILL")
+
         # 3. Stop while crawls are running.
         def slow_in_flight() -> bool:
             with sessions() as session:
-                return session.scalars(select(CrawlRun).where(CrawlRun.source == "slow", CrawlRun.outcome == "running")).first() is not None
+                return (
+                    session.scalars(select(CrawlRun).where(CrawlRun.source == "slow", CrawlRun.outcome == "running")).first()
+                    is not None
+                )
 
         _wait_for(slow_in_flight, 30, "a slow crawl in flight")
         daemon.send_signal(signal.SIGTERM)
