@@ -38,6 +38,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.config import Settings
 from crawler.feeds import Lead
+from crawler.resolver import refusal_for
 from crawler.urls import url_key
 from storage import repo
 from storage.db import make_engine, make_session_factory
@@ -95,12 +96,12 @@ class CrawlContext:
                         repo.save_validators(session, key, url, etag, modified)
         except STORAGE_ERRORS as error:
             # The run row stays "running"; the next run marks it interrupted once it holds the source's lease.
-            self.storage_lost(error)
+            self.storage_lost(error, stop_crawl=False)  # the spider is closing already
         else:
             log.info("run %s of %s: %s (%s)", self.run_ids[spider.name], spider.name, outcome, reason)
         self.engine.dispose()
 
-    def storage_lost(self, error: Exception) -> None:
+    def storage_lost(self, error: Exception, *, stop_crawl: bool = True) -> None:
         """The database went away mid-run: say so once and stop the crawl, since nothing more could be stored.
 
         Each article is stored in one transaction, so what was stored is whole and what was not is simply absent
@@ -112,7 +113,7 @@ class CrawlContext:
         log.error("storage unavailable, stopping the crawl: %s", self.storage_error)
         self.crawler.stats.set_value("storage/error", self.storage_error)
         engine = self.crawler.engine
-        if engine is not None and engine.spider is not None:
+        if stop_crawl and engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason="storage_unavailable"))
 
     # --- used by the spider ------------------------------------------------------------------------------
@@ -164,6 +165,10 @@ class CrawlContext:
             return "truncated_response", None, "the connection closed before the declared Content-Length arrived"
         # Scrapy >= 2.19 wraps Twisted's download errors in its own types; both spellings are mapped.
         if isinstance(exc, (DNSLookupError, CannotResolveHostError)):
+            request = getattr(failure, "request", None)
+            refused = refusal_for(urlsplit(request.url).hostname) if request is not None else None
+            if refused:  # crawler.resolver: a name pointing inside the network
+                return "unsafe_url", None, refused
             return "dns_error", None, str(exc)[:300]
         if isinstance(exc, (TwistedTimeoutError, TCPTimedOutError, DownloadTimeoutError)):
             return "timeout", None, str(exc)[:300]

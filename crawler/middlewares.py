@@ -46,7 +46,6 @@ class UnsafeUrlMiddleware:
             # feed that leaves the outlet's domains is refused here instead.
             self.crawler.stats.inc_value("offsite/listing_filtered")
             raise IgnoreRequest(f"Filtered offsite listing {request.url}: neither a configured source nor on the outlet's domains")
-        return None
 
 
 def _offsite_listing(request: Request, spider: Any) -> bool:

@@ -256,7 +256,10 @@ def _page_glyphs(layout: LTItem) -> tuple[list[list[Glyph]], int]:
 
 
 def _object_count(document: pdfium.PdfDocument, index: int) -> int:
-    page = document[index]
+    try:
+        page = document[index]
+    except pdfium.PdfiumError:  # a broken page object: pdfminer may still read it, else the page stays empty
+        return 0
     try:
         return int(pdfium_c.FPDFPage_CountObjects(page.raw))
     finally:
@@ -264,8 +267,11 @@ def _object_count(document: pdfium.PdfDocument, index: int) -> int:
 
 
 def _pdfium_page_text(document: pdfium.PdfDocument, index: int) -> str:
-    """pypdfium2's text of one page (logical order per run; its own line breaks)."""
-    page = document[index]
+    """pypdfium2's text of one page (logical order per run; its own line breaks); "" for a page pdfium cannot load."""
+    try:
+        page = document[index]
+    except pdfium.PdfiumError:
+        return ""
     try:
         textpage = page.get_textpage()
         try:

@@ -36,6 +36,8 @@ def scrapy_settings(settings: Settings, *, replay: list[Path] | None = None, arc
         "REDIRECT_MAX_TIMES": 5,
         # News is fetched over HTTP(S) only: no handler exists that a feed link could aim at local files or FTP.
         "DOWNLOAD_HANDLERS": {"file": None, "s3": None, "ftp": None, "data": None},
+        # A name resolving to an internal address is refused unless a source names that host (DNS rebinding).
+        "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",
         "MEMUSAGE_ENABLED": True,
         "MEMUSAGE_LIMIT_MB": crawl.memory_limit_mb,
         "COOKIES_ENABLED": False,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -26,8 +27,11 @@ class SitemapResult:
 
 
 def _gunzip(body: bytes) -> bytes:
-    with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
-        data = stream.read(MAX_UNZIPPED_BYTES + 1)
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
+            data = stream.read(MAX_UNZIPPED_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError; truncated data is an EOFError
+        raise ListingError("sitemap_bad_gzip", f"{type(exc).__name__}: {exc}"[:200]) from None
     if len(data) > MAX_UNZIPPED_BYTES:
         raise ListingError("sitemap_too_large", f"more than {MAX_UNZIPPED_BYTES} bytes uncompressed")
     return data

@@ -79,6 +79,16 @@ def _dig(data: Any, path: str | None) -> Any:
     return data
 
 
+def _join(base: str, link: str | None) -> str | None:
+    """The absolute URL of a listed link; None for one urllib cannot parse ("http://[::1"), which is skipped."""
+    if not link:
+        return None
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return None
+
+
 def _text(value: Any) -> str | None:
     if isinstance(value, dict):  # WordPress: {"rendered": "..."}
         value = value.get("rendered")
@@ -132,13 +142,13 @@ class JSONAPI:
         for item in items:
             if not isinstance(item, dict):
                 continue
-            link = _text(_dig(item, mapping.get("url", "url")))
+            link = _join(url, _text(_dig(item, mapping.get("url", "url"))))
             if not link:
                 continue
             date = parse_iso_date(_dig(item, mapping.get("date", "date")))
             leads.append(
                 Lead(
-                    url=urljoin(url, link),
+                    url=link,
                     route=self.route,
                     title=_text(_dig(item, mapping.get("title", "title"))),
                     lead=_text(_dig(item, mapping.get("lead", "lead"))),
@@ -222,8 +232,9 @@ class HTMLListing:
             raise ListingError("listing_malformed", str(exc)[:200]) from None
         seen: dict[str, None] = {}
         for href in tree.xpath(self.link_xpath):
-            absolute = urljoin(url, str(href).strip())
-            seen.setdefault(absolute.split("#", 1)[0], None)
+            absolute = _join(url, str(href).strip())
+            if absolute:
+                seen.setdefault(absolute.split("#", 1)[0], None)
         return ListingResult(leads=[Lead(url=link, route=self.route) for link in seen])
 
 

@@ -13,7 +13,6 @@ generated at test time into tmp; tests/fixtures/bad_input/README.md lists every 
 from __future__ import annotations
 
 import html
-import io
 import os
 import socket
 import struct
@@ -26,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -142,13 +141,13 @@ class HostileSite:
                     self.send_header(name, value)
                 self.end_headers()
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._serve(True)
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 self._serve(False)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self._serve(True)
 
@@ -166,7 +165,7 @@ class HostileSite:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def __enter__(self) -> HostileSite:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -195,16 +194,16 @@ def good_article(name: str) -> str:
     topic = _TOPICS[sum(map(ord, name)) % len(_TOPICS)]
     words = name.replace("_", " ")
     paragraphs = [
-        f"Control story for {words}: officials from {topic} announced on Tuesday a plan that will change how the "
-        f"service runs over the next two years, after months of consultation with residents.",
-        f"The {words} plan was drafted after a survey found that most people wanted longer opening hours, "
-        "clearer signs and fewer delays, according to the report published by the council.",
-        f"Critics of {topic} said the budget was too small and the schedule too ambitious, while supporters argued "
-        "that a gradual start would let the staff learn from early mistakes.",
-        "A spokeswoman said the first phase would begin in the spring and that a public meeting would be held "
-        "before any of the larger works started in the autumn.",
-        f"Residents interviewed near the site of {topic} were cautiously optimistic, several of them saying they "
-        f"had waited for the {words} changes for more than a decade.",
+        (f"Control story for {words}: officials from {topic} announced on Tuesday a plan that will change how the "
+         "service runs over the next two years, after months of consultation with residents."),
+        (f"The {words} plan was drafted after a survey found that most people wanted longer opening hours, "
+         "clearer signs and fewer delays, according to the report published by the council."),
+        (f"Critics of {topic} said the budget was too small and the schedule too ambitious, while supporters argued "
+         "that a gradual start would let the staff learn from early mistakes."),
+        ("A spokeswoman said the first phase would begin in the spring and that a public meeting would be held "
+         "before any of the larger works started in the autumn."),
+        (f"Residents interviewed near the site of {topic} were cautiously optimistic, several of them saying they "
+         f"had waited for the {words} changes for more than a decade."),
     ]
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     return (
@@ -413,9 +412,9 @@ HEBREW_TEXT = "המשלחת הגיעה לבירה ביום שני בערב וק�
 # A UTF-8 page with one paragraph pasted in windows-1255 (a CMS that concatenated two sources).
 MIXED_ENCODING_HTML = (
     '<html lang="he"><head><meta charset="utf-8"><title>קידוד מעורב</title></head><body><article><h1>קידוד מעורב</h1>'.encode()
-    + "".join(f"<p>{HEBREW_TEXT}</p>" for _ in range(3)).encode("utf-8")
+    + "".join(f"<p>{HEBREW_TEXT}</p>" for _ in range(3)).encode()
     + b"<p>" + HEBREW_TEXT.encode("windows-1255") + b"</p>"
-    + f"<p>{HEBREW_TEXT}</p></article></body></html>".encode("utf-8")
+    + f"<p>{HEBREW_TEXT}</p></article></body></html>".encode()
 )
 RUSSIAN_TEXT = "Делегация прибыла в столицу в понедельник вечером и провела переговоры, которые продлились до поздней ночи. "
 # windows-1251 with no declaration anywhere (no header charset, no meta): detection must find it.
@@ -663,7 +662,7 @@ CORPUS: tuple[Item, ...] = (
     Item("pdf_huge", "a valid 3,000-page PDF of ~13 MB", "DOWNLOAD_MAXSIZE refuses it",
          _pdf_item(lambda tmp, name: write_huge_pdf(tmp / f"{name}.pdf", 3000)),
          Expect(reasons=("too_large",), bad_status="lead_only", check=_bounded_download)),
-    Item("api_wrong_shape", "a JSON API answering an object where a list belongs", "api_wrong_shape, with the path named",
+    Item("api_wrong_shape", "a JSON API answering a string where the item list belongs", "api_wrong_shape, with the path named",
          _api_item('{"items": "maintenance"}'), Expect(reasons=("api_wrong_shape",))),
     Item("api_not_json", "a JSON API answering an HTML error page", "api_not_json",
          _api_item("<html><body>Rate limit exceeded</body></html>"), Expect(reasons=("api_not_json",))),

@@ -12,7 +12,6 @@ What "clear error, nothing half-written, next run completes" means here (docs/RE
 
 from __future__ import annotations
 
-import base64
 import errno
 import os
 import signal
@@ -23,13 +22,13 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from storage.db import make_engine, make_session_factory
-from storage.models import Article, ArticleVersion, CrawlRun, Digest, Failure, SourceLock, UrlAlias
+from storage.models import Article, ArticleVersion, CrawlRun, Digest, SourceLock, UrlAlias
 from tests.test_bad_input import (
     FEED_DATE,
     REPO,
@@ -101,15 +100,20 @@ def _assert_consistent(db_url: str, outlet: str) -> None:
 
 
 def test_database_unreachable_at_start_is_one_clear_line_and_touches_nothing(tmp_path: Path, pg_url: str) -> None:
+    """In-process (the CLI fails before Scrapy starts): SQLite in a missing directory, a PostgreSQL DB that is not there."""
+    from typer.testing import CliRunner
+
+    from crawler.cli import app
+
     with HostileSite() as site:
         table = _publish_slow_outlet(site, "nodb", delay=0)
         missing_dir = tmp_path / "no" / "such" / "dir"
         for db_url in (f"sqlite:///{missing_dir / 'cw.db'}", pg_url.rsplit("/", 1)[0] + "/cw_no_such_database"):
             config = write_config(tmp_path / "coverwatch.toml", db_url, {"nodb": table})
-            result = run_crawl_process(config, ["nodb"], timeout=120)
-            assert result.returncode == 2, result.stderr[-2000:]
-            assert "storage error" in result.stderr and "unreachable" in result.stderr, result.stderr
-            assert "Traceback" not in result.stderr
+            result = CliRunner().invoke(app, ["crawl", "nodb", "--config", str(config)])
+            assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+            assert result.stderr.startswith("storage error") and "unreachable" in result.stderr, result.stderr
+            assert result.stderr.count("storage error") == 1 and "Traceback" not in result.stderr  # one message, no traceback
         assert not missing_dir.exists(), "a database file was created somewhere unexpected"
         assert sum(site.hits.values()) == 0, f"the crawl fetched pages without a database: {site.hits}"
 
@@ -130,7 +134,7 @@ def test_database_lost_mid_run_then_next_run_completes(tmp_path: Path, pg_url: s
             with admin.connect() as connection:
                 connection.execute(text(f'ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS false'))
                 connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": database})
-            stdout, stderr = process.communicate(timeout=120)
+            _, stderr = process.communicate(timeout=120)
         finally:
             if process.poll() is None:
                 process.kill()
@@ -259,7 +263,7 @@ class TrapSMTP:
         finally:
             connection.close()
 
-    def __enter__(self) -> TrapSMTP:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -308,7 +312,7 @@ def test_sigkill_during_digest_never_sends_it_twice(tmp_path: Path) -> None:
         assert len(smtp.messages) == 1
         smtp.stall_after_data = False
 
-        rerun = subprocess.run(_digest_command(config), cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+        rerun = subprocess.run(_digest_command(config), cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False)
         assert rerun.returncode == 0, rerun.stderr[-3000:]
         assert "already sent" in rerun.stderr, rerun.stderr
         assert len(smtp.messages) == 1, "the digest was sent twice"
@@ -357,13 +361,13 @@ def tiny_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A 256 KiB tmpfs (root only); skips where mounting is not permitted."""
     mount_point = tmp_path / "tiny"
     mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], capture_output=True, text=True)
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip() or result.returncode}); the unit test covers ENOSPC")
     try:
         yield mount_point
     finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
 
 
 def test_disk_full_while_archiving_crawl_continues_and_reports_it(tmp_path: Path, tiny_disk: Path) -> None:
@@ -375,7 +379,7 @@ def test_disk_full_while_archiving_crawl_continues_and_reports_it(tmp_path: Path
             site.routes[f"/fulldisk/a{number}"].body += b"<!--" + os.urandom(50_000).hex().encode() + b"-->"
         config = write_config(tmp_path / "coverwatch.toml", db_url, {"fulldisk": table})
         command = [sys.executable, "-m", "crawler.cli", "crawl", "fulldisk", "--config", str(config), "--archive", str(tiny_disk)]
-        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
+        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180, check=False)
         stored = collect(db_url, "fulldisk", site)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
