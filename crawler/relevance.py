@@ -123,9 +123,16 @@ def explain(
             parts.append(f"{n} sentence{'s' if n != 1 else ''} name both sides")
         if kinds["title_one_side"]:
             parts.append("the title names one side and the lead the other")
+        if kinds["linked"]:
+            cues = sorted({e.cue for e in evidence if e.kind == "linked"})
+            n = kinds["linked"]
+            parts.append(f"{n} run{'s' if n != 1 else ''} of linked sentences ({', '.join(cues)}) "
+                         f"link{'s' if n == 1 else ''} the two sides")
         if kinds["adjacent"]:
             n = kinds["adjacent"]
-            parts.append(f"{n} pair{'s' if n != 1 else ''} of adjacent sentences name one side each")
+            related = sum(1 for e in evidence if e.kind == "adjacent" and e.cue == "relation")
+            with_relation = f", {related} with relation words" if related else ""
+            parts.append(f"{n} pair{'s' if n != 1 else ''} of adjacent sentences name one side each{with_relation}")
         if kinds["paragraph"]:
             n = kinds["paragraph"]
             parts.append(f"{n} paragraph{'s' if n != 1 else ''} name both sides in separate sentences")

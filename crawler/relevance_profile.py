@@ -88,7 +88,15 @@ class Scoring:
     damp_terms: tuple[str, ...] = ()
     dominant_conflict: str | None = None
     dominant_ratio: float = 2.0
+    dominant_min: int = 3
     context_window: int = 30
+    linked: float = 0.4
+    relation_factor: float = 2.0
+    relation_terms: str | None = None
+    continuation_terms: str | None = None
+    continuation_window: int = 1
+    reference_terms: str | None = None
+    hamas_reference_terms: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,19 @@ def _parse_group(gid: str, table: dict[str, Any]) -> Group:
     return Group(gid, side, weight, tuple(aliases), context, frozenset(veto_words))
 
 
+def _list_name(table: dict[str, Any], key: str) -> str | None:
+    """A scoring key naming one [terms.*] table, or None when absent."""
+    value = table.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ProfileError(f"scoring.{key} must be the name of a [terms.*] table")
+    return value
+
+
+# Scoring keys that name a [terms.*] table (checked against the profile's term lists once it is parsed).
+TERM_LIST_KEYS = ("dominant_conflict", "relation_terms", "continuation_terms", "reference_terms",
+                  "hamas_reference_terms")
+
+
 def _parse_scoring(table: dict[str, Any]) -> Scoring:
     d = Scoring()
     where = "scoring"
@@ -195,9 +216,7 @@ def _parse_scoring(table: dict[str, Any]) -> Scoring:
     if isinstance(damp_terms, str):
         damp_terms = [damp_terms]
     damp_terms = _str_list(damp_terms, "scoring.damp_terms")
-    dominant = table.get("dominant_conflict", d.dominant_conflict)
-    if dominant is not None and not isinstance(dominant, str):
-        raise ProfileError("scoring.dominant_conflict must be the name of a [terms.*] table")
+    names = {key: _list_name(table, key) for key in TERM_LIST_KEYS}
     return Scoring(
         sentence=_number(table, "sentence", d.sentence, where),
         adjacent=_number(table, "adjacent", d.adjacent, where),
@@ -210,9 +229,17 @@ def _parse_scoring(table: dict[str, Any]) -> Scoring:
         damp_factor=_number(table, "damp_factor", d.damp_factor, where, 0.0, 1.0),
         damped_cap=_number(table, "damped_cap", d.damped_cap, where),
         damp_terms=tuple(damp_terms),
-        dominant_conflict=dominant,
+        dominant_conflict=names["dominant_conflict"],
         dominant_ratio=_number(table, "dominant_ratio", d.dominant_ratio, where, 0.0, 100.0),
+        dominant_min=int(_number(table, "dominant_min", d.dominant_min, where, 0, 10_000)),
         context_window=int(_number(table, "context_window", d.context_window, where, 0, 10_000)),
+        linked=_number(table, "linked", d.linked, where),
+        relation_factor=_number(table, "relation_factor", d.relation_factor, where),
+        relation_terms=names["relation_terms"],
+        continuation_terms=names["continuation_terms"],
+        continuation_window=int(_number(table, "continuation_window", d.continuation_window, where, 0, 100)),
+        reference_terms=names["reference_terms"],
+        hamas_reference_terms=names["hamas_reference_terms"],
     )
 
 
@@ -240,7 +267,8 @@ def parse_profile(data: dict[str, Any], source: str = "") -> Profile:
     for g in groups:
         if g.context and g.context not in terms:
             raise ProfileError(f"groups.{g.id}.context names unknown term list {g.context!r}")
-    for list_name in (*scoring.damp_terms, *([scoring.dominant_conflict] if scoring.dominant_conflict else [])):
+    named = [getattr(scoring, key) for key in TERM_LIST_KEYS]
+    for list_name in (*scoring.damp_terms, *(n for n in named if n)):
         if list_name not in terms:
             raise ProfileError(f"scoring names unknown term list {list_name!r}")
     return Profile(name, threshold, groups, terms, scoring, source)
