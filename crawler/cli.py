@@ -320,7 +320,7 @@ def relevance_command(
 
 # Feature areas add their commands from their own modules (digest, serve, schedule, probe, wiki, ...):
 # each defines register(app). Listed here so a missing module is an error, not a silently absent command.
-PLUGIN_MODULES: tuple[str, ...] = ("crawler.cli_probe", "crawler.cli_digest", "crawler.cli_schedule")
+PLUGIN_MODULES: tuple[str, ...] = ("crawler.cli_probe", "crawler.cli_digest", "crawler.cli_schedule", "crawler.cli_scrapyd")
 
 
 def _register_plugins() -> None:

@@ -65,6 +65,7 @@ class DedupSettings(_Strict):
     verify_jaccard: float = Field(0.7, gt=0, le=1)
     backend: Literal["memory", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_basename: str = "coverwatch"  # key prefix: one per deployment sharing a Redis server
 
 
 class EmailSettings(_Strict):

@@ -209,8 +209,16 @@ def coverwatch_command(settings: Settings) -> tuple[list[str], list[str]]:
 def make_dispatcher(
     settings: Settings, supervisor: ProcessSupervisor, timeout_s: float, *, log_dir: Path | None, archive_dir: Path | None
 ) -> Dispatcher:
+    if settings.schedule.dispatch == "scrapyd":
+        from crawler.dispatch_scrapyd import ScrapydDispatcher
+
+        if not settings.schedule.scrapyd_nodes:
+            raise ConfigError('schedule.scrapyd_nodes: dispatch = "scrapyd" needs at least one node URL')
+        # Node-side path: each node writes its WARCs to its own disk.
+        job_settings = {"COVERWATCH_ARCHIVE_DIR": str(archive_dir)} if archive_dir else {}
+        return ScrapydDispatcher(settings, timeout_s, grace_s=supervisor.grace_s, job_settings=job_settings)
     if settings.schedule.dispatch != "local":
-        raise ConfigError(f'schedule.dispatch: {settings.schedule.dispatch!r} is not available in this build; use "local"')
+        raise ConfigError(f'schedule.dispatch: {settings.schedule.dispatch!r} is unknown; use "local" or "scrapyd"')
     command, extra = coverwatch_command(settings)
     if archive_dir is not None:
         extra = [*extra, "--archive", str(archive_dir)]

@@ -42,6 +42,8 @@ def scrapy_settings(settings: Settings, *, replay: list[Path] | None = None, arc
         "MEMUSAGE_LIMIT_MB": crawl.memory_limit_mb,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy 2.19 otherwise serves a localhost control endpoint that runs code for anyone with its token file.
+        "REMOTE_CONTROL_ENABLED": False,
         "HTTPCACHE_ENABLED": False,
         "LOG_LEVEL": "INFO",
         "EXTENSIONS": {"crawler.extension.CoverwatchExtension": 100},

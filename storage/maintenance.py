@@ -32,7 +32,12 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process: alive, and not ours to judge
-    return True
+    # A zombie answers signals but runs nothing: where PID 1 does not reap orphans, a SIGKILLed crawl stays one.
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in status)
+    except OSError:
+        return True
 
 
 def local_holder(pid: int) -> str:

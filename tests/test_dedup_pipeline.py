@@ -100,3 +100,32 @@ def test_near_duplicate_index_is_rebuilt_after_restart(setup) -> None:  # type: 
     assert str(original.article_id) in restarted.near_index
     copy = _store(restarted, "alkhanadeq", "https://www.alkhanadeq.com/post/1/copy", "المصدر: العالم\n" + ALAALEM)
     assert copy.duplicate_kind == "near"
+
+
+def test_simultaneous_copies_on_two_writers_yield_one_original(make_settings, pg_url) -> None:  # type: ignore[no-untyped-def]
+    """Two crawl nodes storing one story under two URLs at the same moment: one original, one linked copy."""
+    import threading
+
+    settings = make_settings(storage={"url": pg_url})
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    writers = [ArticleProcessor(settings, sessions) for _ in range(2)]
+    khanadeq = (FIXTURES / "ar_alkhanadeq_will_russia_sacrifice_israel.txt").read_text(encoding="utf-8")
+    for round_number, text in enumerate([ALAALEM, YNET, khanadeq]):  # distinct stories, one per round
+        barrier = threading.Barrier(2)
+        results: list = []  # type: ignore[type-arg]
+
+        def store(index: int) -> None:
+            barrier.wait()
+            url = f"https://{'alaalem.com' if index == 0 else 'www.alkhanadeq.com'}/story/{round_number}-{index}"
+            title = f"هل أعدت روسيا حماس للهجوم؟ ({round_number})"
+            results.append(_store(writers[index], "alaalem" if index == 0 else "alkhanadeq", url, text, title=title))
+
+        threads = [threading.Thread(target=store, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(r.duplicate_kind or "original" for r in results) == ["exact", "original"], round_number
+    engine.dispose()

@@ -46,6 +46,8 @@ class LeasedRunExtension(CoverwatchExtension):
     """CoverwatchExtension plus the per-source lease, for crawls that no crawler.runner wraps (Scrapyd jobs)."""
 
     skipped: bool = False
+    opened: bool = False
+    closed: bool = False
     holder: str | None = None
     renewal: LoopingCall | None = None
     ttl_s: float = LEASE_TTL_S
@@ -62,15 +64,26 @@ class LeasedRunExtension(CoverwatchExtension):
     # --- lifecycle -----------------------------------------------------------------------------------------
 
     def spider_opened(self, spider: Any) -> None:
+        # Scrapy logs and swallows any exception but CloseSpider from a spider_opened handler, and crawls on: a
+        # crawl must never run without its lease, its run row or the lease renewal, so every failure closes it.
+        try:
+            self._open(spider)
+        except CloseSpider:
+            raise
+        except StorageUnavailable as error:
+            log.error("%s: %s", spider.name, error)
+            self.skipped = not self.holder
+            raise CloseSpider("storage_unavailable") from None
+        except Exception:
+            log.exception("%s: could not open the run", spider.name)
+            self.skipped = not self.holder
+            raise CloseSpider("open_failed") from None
+
+    def _open(self, spider: Any) -> None:
         context = self.context
         source = spider.name
-        try:
-            check_connection(context.engine)
-            upgrade(context.engine)  # idempotent; a fresh database is migrated by the dispatcher first
-        except StorageUnavailable as error:
-            log.error("%s: %s", source, error)
-            self.skipped = True
-            raise CloseSpider("storage_unavailable") from None
+        check_connection(context.engine)
+        upgrade(context.engine)  # idempotent; a fresh database is migrated by the dispatcher first
         holder = lock_holder()
         with context.sessions.begin() as session:
             maintenance.release_dead_local_lock(session, source)
@@ -80,33 +93,51 @@ class LeasedRunExtension(CoverwatchExtension):
             else:
                 current = session.get(SourceLock, source)
                 other = current.holder if current else "?"
+        stats = self.context.crawler.stats
         if not acquired:
             self.skipped = True
-            self.crawler.stats.set_value("coverwatch/skipped", f"locked by {other}")
+            stats.set_value("coverwatch/skipped", f"locked by {other}")
             log.warning("%s: skipped, its lock is held by %s", source, other)
             raise CloseSpider("locked")
         self.holder = holder
+        # Scrapy 2.19 sends no spider_closed when SIGTERM (cancel.json) arrives while the spider is still
+        # opening: the reactor just stops. This trigger closes the run and frees the lease in that case.
+        from twisted.internet import reactor
+
+        reactor.addSystemEventTrigger("before", "shutdown", self._at_shutdown, spider)
         context.open(spider)
+        self.opened = True
         job = getattr(spider, "_job", None)
         if job:
-            self.crawler.stats.set_value(JOB_STAT, str(job))
+            stats.set_value(JOB_STAT, str(job))
             with context.sessions.begin() as session:
                 tag_run(session, context.run_ids[source], str(job))
         self.renewal = LoopingCall(self._renew, spider)
         self.renewal.start(self.renew_s, now=False)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        self.closed = True
         if self.renewal is not None and self.renewal.running:
             self.renewal.stop()
         if self.skipped:
             self.context.engine.dispose()
             return
         try:
-            super().spider_closed(spider, reason)  # closes the run row first: the next holder sees it closed
+            if self.opened:
+                super().spider_closed(spider, reason)  # closes the run row first: the next holder sees it closed
         finally:
             with self.context.sessions.begin() as session:
                 repo.release_lock(session, spider.name, self.holder or "")
             self.context.engine.dispose()
+
+    def _at_shutdown(self, spider: Any) -> None:
+        if self.closed or self.skipped:
+            return
+        log.warning("%s: the process stops before the spider closed; closing the run as interrupted", spider.name)
+        try:
+            self.spider_closed(spider, "shutdown")
+        except Exception:  # the reactor is stopping: log, never raise
+            log.exception("%s: could not close the run at shutdown", spider.name)
 
     # --- the lease -----------------------------------------------------------------------------------------
 
@@ -120,11 +151,12 @@ class LeasedRunExtension(CoverwatchExtension):
         if kept:
             return
         log.error("%s: lease taken over by another process; stopping this crawl", spider.name)
-        self.crawler.stats.set_value("coverwatch/lease_lost", 1)
+        crawler = self.context.crawler
+        crawler.stats.set_value("coverwatch/lease_lost", 1)
         if self.renewal is not None and self.renewal.running:
             self.renewal.stop()
-        assert self.crawler.engine is not None
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason="lease_lost"))
+        assert crawler.engine is not None
+        deferred_from_coro(crawler.engine.close_spider_async(reason="lease_lost"))
 
 
 def tag_run(session: Any, run_id: int, job: str) -> None:

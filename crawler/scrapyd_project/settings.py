@@ -12,17 +12,20 @@ from crawler.config import load_settings
 from crawler.scrapy_settings import scrapy_settings
 
 _values = scrapy_settings(load_settings())
+_extensions = _values.pop("EXTENSIONS")
+globals().update(_values)  # every key is an upper-case Scrapy setting; the project's own follow
 
 # Each outlet is a spider named after it, bound to its declaration (there is no spiders module to scan).
 SPIDER_LOADER_CLASS = "crawler.scrapyd_project.loader.OutletSpiderLoader"
 # The lease-holding subclass replaces CoverwatchExtension: it takes the per-source lock before the run row
 # exists, renews it while the crawl runs, and releases it after the row is closed.
 EXTENSIONS = {
-    **_values.pop("EXTENSIONS"),
+    **_extensions,
     "crawler.extension.CoverwatchExtension": None,
     "crawler.scrapyd_project.lease.LeasedRunExtension": 100,
 }
+# Scrapy 2.19's remote-control HTTP server (code execution for anyone holding the token it writes to the
+# profile directory) has no use on a crawl node; telnet is off for the same reason (crawler.scrapy_settings).
+REMOTE_CONTROL_ENABLED = False
 # Scrapyd writes each job's log to a file (LOG_FILE, set per job); INFO keeps the stats dump and close reason.
 LOG_LEVEL = "INFO"
-
-globals().update({key: value for key, value in _values.items() if key not in ("LOG_LEVEL",)})
