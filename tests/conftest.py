@@ -98,3 +98,12 @@ def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("archive")
     subprocess.run([sys.executable, str(REPO / "scripts" / "build_archive.py"), "--out", str(out)], check=True, capture_output=True)
     return out
+
+
+@pytest.fixture
+def smtp():  # type: ignore[no-untyped-def]
+    """(inbox, port) of a real aiosmtpd server on 127.0.0.1."""
+    from tests.smtp_inbox import running_smtp
+
+    with running_smtp() as server:
+        yield server

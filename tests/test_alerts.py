@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import email
 import logging
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,35 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from crawler.health import STATE_BLOCKED, STATE_FAILING, STATE_HEALTHY, HealthRating
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], email.message.Message]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's hook name
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+from tests.smtp_inbox import Inbox, free_port
 
 
 def _settings(tmp_path: Path, port: int, enabled: bool = True):  # type: ignore[no-untyped-def]
@@ -129,7 +99,7 @@ def test_failed_delivery_is_retried_later(tmp_path: Path, smtp: tuple[Inbox, int
     from crawler.alerts import deliver_pending
 
     inbox, port = smtp
-    down = _settings(tmp_path, _free_port())  # nothing listens there
+    down = _settings(tmp_path, free_port())  # nothing listens there
     sessions = _store(down)
     _change(sessions, "ynetnews", STATE_FAILING, "3 of the last 5 runs failed (dns_error×3)")
     with caplog.at_level(logging.ERROR, logger="coverwatch.health"):

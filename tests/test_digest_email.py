@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import email
-import socket
-from collections.abc import Iterator
 from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from crawler.config import Settings
@@ -19,37 +16,9 @@ from crawler.digest.run import produce_digest
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Digest
 from tests.digest_seed import DAY, NOW, seed_store
+from tests.smtp_inbox import Inbox, free_port
 
 PASSWORD = "s3cret-smtp-password-do-not-log"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.envelopes: list = []  # type: ignore[type-arg]
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -119,7 +88,7 @@ def test_a_sent_digest_is_never_sent_again(seeded, smtp, tmp_path: Path) -> None
 def test_failed_send_releases_the_claim_and_hides_the_password(seeded, smtp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     sessions, url = seeded
     inbox, port = smtp
-    closed = _free_port()
+    closed = free_port()
     with pytest.raises(MailError) as refused:
         produce_digest(_settings(url, tmp_path, closed, username="coverwatch", password=PASSWORD), sessions, day=DAY, send=True, now=NOW)
     assert "unreachable" in str(refused.value) and PASSWORD not in str(refused.value)
