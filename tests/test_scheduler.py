@@ -536,8 +536,9 @@ def test_daemon_fires_skips_overlaps_recovers_a_killed_crawl_and_stops_on_sigter
     assert all(a.version_count == 1 and a.status == "full" for a in articles)
     assert stored_before_kill and all(site.hits[path] == 1 for path in stored_before_kill)  # not fetched again
     assert not [run for run in runs if run.outcome == "running"]  # nothing left pretending to run
-    assert runs[0].source == "alpha" and runs[0].outcome == "interrupted"
-    assert any(run.source == "alpha" and run.outcome == "finished" for run in runs)
+    alpha_runs = [run for run in runs if run.source == "alpha"]  # "slow" may start first: only alpha's order matters
+    assert alpha_runs[0].outcome == "interrupted"  # the SIGKILLed crawl, closed by the daemon
+    assert any(run.outcome == "finished" for run in alpha_runs[1:])
     assert [run.outcome for run in runs if run.source == "slow"][-1] == "interrupted"  # SIGTERM forwarded, recorded
     assert locks == []
     assert alpha.health == "healthy"  # rated after its runs
