@@ -76,7 +76,8 @@ class ArticleProcessor:
             # Google News / GDELT: file the result under the outlet that published it, cleaned of " - Publisher".
             title = aggregator.headline(title, lead.route)
             outlet_name = aggregator.owning_outlet(lead.url, lead.publisher_domain, self.outlets) or outlet.name
-        language = article.language or aggregator.result_language(lead.language) or outlet.language
+        # Feeds and aggregators write "iw", "en-US" or "Arabic": store ISO 639-1 codes only.
+        language = aggregator.result_language(article.language) or aggregator.result_language(lead.language) or outlet.language
         scored = relevance.score(title, article.text, language, self.profile, lead=lead.lead, threshold=self.threshold)
         text_hash = dedup.content_hash(article.text) if article.text.strip() else None
         published = article.published

@@ -152,7 +152,8 @@ def make_item(
         explanation=article.relevance_explanation or "",
         also_in=tuple(also_in),
         copy_of=copy_of,
-        edited=(article.version_count or 1) > 1,
+        # Only a real edit counts: a lead-only row later completed with its full text was not edited by the outlet.
+        edited=(article.version_count or 1) > 1 and any(version.kind == "edit" for version in article.versions),
         taken_down=article.taken_down_at is not None,
         story=story_key(matches),
     )
