@@ -221,6 +221,34 @@ def _is_damped(fname: str, start: int, end: int, russia: list[Hit], hamas: list[
     return bool(conflict and russia) and _gap(russia, conflict) < _gap(russia, hamas)
 
 
+# An aside between dashes or brackets describes the noun right before it: "Witkoff—who brokered the first Hamas
+# deal—has met Putin" ties Hamas to Witkoff, not to Russia. When the noun before the aside is the other side
+# ("Putin—who thanked Hamas—said …") the aside does carry the relation.
+_ASIDE = re.compile(r"\s?[—–]\s?[^—–\n]{3,200}?\s?[—–]|\s\([^()\n]{3,200}\)")
+_ASIDE_ATTACH_CHARS = 2  # an other-side mention ending this close before the aside is the noun it describes
+
+
+def _side_only_in_foreign_aside(text: str, start: int, end: int, side: list[Hit], other: list[Hit]) -> bool:
+    """True when every mention of `side` sits in one aside that neither names `other` nor is attached to it."""
+    for aside in _ASIDE.finditer(text, start, end):
+        inside = lambda hit: aside.start() <= hit.start and hit.end <= aside.end()  # noqa: E731
+        if not side or not all(inside(hit) for hit in side) or any(inside(hit) for hit in other):
+            continue
+        attached = any(hit.end <= aside.start() and aside.start() - hit.end <= _ASIDE_ATTACH_CHARS for hit in other)
+        if not attached:
+            return True
+    return False
+
+
+def _in_foreign_aside(text: str, start: int, end: int, hit: Hit, other: list[Hit]) -> bool:
+    """True when `hit` sits in an aside that is not attached to a mention of the other side."""
+    return _side_only_in_foreign_aside(text, start, end, [hit], other)
+
+
+def _aside_only(text: str, start: int, end: int, russia: list[Hit], hamas: list[Hit]) -> bool:
+    return _side_only_in_foreign_aside(text, start, end, hamas, russia) or _side_only_in_foreign_aside(text, start, end, russia, hamas)
+
+
 def collect_evidence(report: HitReport, profile: Profile, *, use_lead: bool = True) -> list[Evidence]:
     """Every piece of relation evidence in a document."""
     sc = profile.scoring
@@ -237,7 +265,7 @@ def collect_evidence(report: HitReport, profile: Profile, *, use_lead: bool = Tr
 
     title = report.fields["title"].text
     t_r, t_h = russia.within("title", 0, len(title)), hamas.within("title", 0, len(title))
-    title_damped = doc_damped or _is_damped("title", 0, len(title), t_r, t_h, terms)
+    title_damped = doc_damped or _is_damped("title", 0, len(title), t_r, t_h, terms) or _aside_only(title, 0, len(title), t_r, t_h)
     if t_r and t_h:
         value = sc.title * _max_weight(t_r) * _max_weight(t_h) * (sc.damp_factor if title_damped else 1.0)
         evidence.append(Evidence("title", value, "title", 0, len(title), t_r, t_h, title_damped))
@@ -255,6 +283,7 @@ def collect_evidence(report: HitReport, profile: Profile, *, use_lead: bool = Tr
         for seg in segs:
             s_r, s_h = russia.within(fname, seg.start, seg.end), hamas.within(fname, seg.start, seg.end)
             damped = doc_damped or _is_damped(fname, seg.start, seg.end, s_r, s_h, terms)
+            damped = damped or (bool(s_r and s_h) and _aside_only(ft.text, seg.start, seg.end, s_r, s_h))
             sent = _Sent(seg, s_r, s_h, damped)
             _find_cues(sent, fname, terms, sc)
             by_paragraph.setdefault(seg.paragraph, []).append(sent)
@@ -276,8 +305,13 @@ def collect_evidence(report: HitReport, profile: Profile, *, use_lead: bool = Tr
 
     # A title naming one side, the lead naming the other: "Putin meets freed hostage" + "...thanked Hamas".
     if bool(t_r) != bool(t_h):
-        other = hamas if t_r else russia
-        in_lead = [h for s in lead_segments for h in other.within(s.field, s.start, s.end)]
+        other, same = (hamas, russia) if t_r else (russia, hamas)
+        in_lead = [
+            h
+            for s in lead_segments
+            for h in other.within(s.field, s.start, s.end)
+            if not _in_foreign_aside(report.fields[s.field].text, s.start, s.end, h, same.within(s.field, s.start, s.end))
+        ]
         if in_lead:
             value = sc.title_one_side * _max_weight(t_r or t_h) * _max_weight(in_lead)
             value *= sc.damp_factor if title_damped else 1.0

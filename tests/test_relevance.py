@@ -559,3 +559,26 @@ def test_the_russian_position_is_the_state_not_the_adjective(text, lang, profile
     assert score(None, text, lang, profile).relevant
     weak = score(None, "أفرجت حركة حماس عن محتجز روسي.", "ar", profile)
     assert not weak.relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "relevant"),
+    [
+        ("Witkoff—who brokered the first Hamas deal for Trump—has met Putin in Moscow", False),
+        ("US envoy Witkoff (who brokered the Hamas deal) met Putin", False),
+        ("Putin—who thanked Hamas for the release—said Russia keeps its contacts", True),
+        ("Lavrov (who hosted a Hamas delegation in March) met the Egyptian minister", True),
+    ],
+)
+def test_an_aside_describes_the_noun_before_it(title: str, relevant: bool) -> None:
+    """A side named only inside an aside about a third party is no relation; an aside about the other side is."""
+    assert score(title, "", "en", load_profile()).relevant is relevant
+
+
+def test_an_aside_in_the_lead_does_not_complete_a_one_sided_title() -> None:
+    """Russia in the title and Hamas only in a lead aside about a third party (a real ynetnews teaser)."""
+    profile = load_profile()
+    title = "From Iran and Russia to the hostages: How Trump envoy Witkoff became his all-purpose point man"
+    text = "They met in a NYC deli in the ’80s and stayed close; now, Witkoff—who brokered the first Hamas deal for Trump—has met Putin."
+    assert not score(title, text, "en", profile).relevant
+    assert score("Russia welcomes the truce", "Putin—who thanked Hamas for the release—said Moscow keeps its contacts.", "en", profile).relevant
