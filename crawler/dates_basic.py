@@ -38,3 +38,19 @@ def parse_iso_date(value: object, *, now: datetime | None = None) -> datetime | 
     if parsed.year < _EARLIEST_YEAR or (parsed - current).total_seconds() > 86_400:
         return None
     return parsed
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """An HTTP Retry-After value as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())

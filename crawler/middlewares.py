@@ -14,6 +14,7 @@ from scrapy.http.response.html import HtmlResponse
 from scrapy.responsetypes import responsetypes
 
 from crawler.archive import WarcIndex, WarcWriterSink
+from crawler.dates_basic import retry_after_seconds
 from crawler.urls import is_safe_public_url, url_key
 from storage import repo
 
@@ -206,7 +207,8 @@ class BackoffRetryMiddleware:
 
     def _delay(self, request: Request, response: Response | None) -> float:
         if response is not None:
-            retry_after = _retry_after_seconds(response)
+            header = response.headers.get(b"Retry-After")
+            retry_after = retry_after_seconds(header.decode("latin-1") if header else None)
             if retry_after is not None:
                 return min(retry_after, self.cap)
         attempt = request.meta.get("retry_times", 0)
@@ -231,23 +233,6 @@ class BackoffRetryMiddleware:
             return None
         await _sleep(self._delay(request, None))
         return retry
-
-
-def _retry_after_seconds(response: Response) -> float | None:
-    value = response.headers.get(b"Retry-After")
-    if not value:
-        return None
-    text = value.decode("latin-1").strip()
-    if text.isdigit():
-        return float(text)
-    from email.utils import parsedate_to_datetime
-    from datetime import datetime, timezone
-
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 async def _sleep(seconds: float) -> None:

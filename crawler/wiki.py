@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import mwparserfromhell
 
+from crawler.dates_basic import retry_after_seconds  # noqa: F401 - part of this module's API (the spider uses it)
 from crawler.textnorm import fold_whitespace, normalize_for_match
 from crawler.versions import diff_versions
 
@@ -153,24 +154,6 @@ def parse_extra_title(value: str) -> tuple[str, str]:
     if not sep or not WIKI_CODE.match(wiki) or not title.strip():
         raise ValueError(f"wikipedia.extra_titles: {value!r} is not \"<lang>:<Title>\"")
     return wiki, title.strip()
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 def chunked(items: Sequence[str], size: int = MAX_TITLES_PER_CALL) -> list[list[str]]:
