@@ -5,11 +5,19 @@ Runs in a thread of the test process (Scrapy crawls run in a subprocess or their
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import email
 import email.message
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.localsite import free_port
 
 
 class Inbox:

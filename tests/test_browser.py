@@ -8,7 +8,6 @@ Screenshots go to tests/artifacts/ (ignored by git).
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from crawler.digest.run import produce_digest
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Article
 from tests.digest_seed import DAY, NOW, PREFIXED_ARABIC, PREFIXED_HEBREW, XSS_TITLE, seed_store
+from tests.localsite import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -53,12 +53,6 @@ def _require_browser() -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Live:
     base: str
@@ -83,7 +77,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     settings = Settings.model_validate(
         {"storage": {"url": url}, "topic": {"threshold": 0.5}, "digest": {"output_dir": str(root / "digests")}}
     )
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, name="coverwatch-ui", daemon=True)
     thread.start()

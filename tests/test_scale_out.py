@@ -28,6 +28,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.localsite import free_port
+from tests.scheduler_site import article_page
+
 REPO = Path(__file__).resolve().parents[1]
 TEXTS = Path(__file__).parent / "fixtures" / "scale_out"
 # Redis database reserved for these tests: ArticleProcessor uses the fixed basename "coverwatch" (no setting
@@ -45,12 +48,6 @@ MIN_PIECE_CHARS = 500
 # --- helpers (bench/scale_out.py uses them too) ---------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def article_pieces() -> list[tuple[str, str, list[str]]]:
     """(language, title, paragraphs): the fixture texts cut into pieces of LINES_PER_PIECE whole lines (16 pieces)."""
     pieces = []
@@ -61,18 +58,6 @@ def article_pieces() -> list[tuple[str, str, list[str]]]:
             if sum(map(len, chunk)) >= MIN_PIECE_CHARS:
                 pieces.append((_LANG[path.name[:3]], chunk[0][:120], chunk))
     return pieces
-
-
-def article_page(title: str, paragraphs: list[str], language: str, published: datetime) -> str:
-    body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    direction = "rtl" if language in ("he", "ar") else "ltr"
-    return (
-        f'<!doctype html><html lang="{language}" dir="{direction}"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title>"
-        f'<meta property="article:published_time" content="{published.isoformat()}"></head>'
-        f'<body><header><nav><a href="/">home</a></nav></header>'
-        f"<article><h1>{html.escape(title)}</h1>{body}</article><footer>local test site</footer></body></html>"
-    )
 
 
 def publish(site, name: str, pieces: list[tuple[str, str, list[str]]], *, delay: float = 0.0) -> list[str]:  # type: ignore[no-untyped-def]
