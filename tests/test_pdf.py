@@ -25,6 +25,7 @@ from crawler.bidi_lines import (
     to_visual,
 )
 from crawler.pdf import PdfError, PdfText, extract_pdf, looks_like_pdf
+from tests.pdf_builder import pdf_from_streams
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pdf"
 ALL_PDFS = sorted(FIXTURES.rglob("*.pdf"))
@@ -167,29 +168,7 @@ def test_corrupt_or_foreign_bytes_raise_pdf_error(data: bytes, reason: str) -> N
 
 def _latin_pdf(pages: list[str], contents: list[bytes] | None = None) -> bytes:
     """A minimal valid PDF with one Helvetica line per page, or the given content streams (constructed in memory)."""
-    streams = contents or [b"BT /F1 12 Tf 72 720 Td (" + text.encode("latin-1") + b") Tj ET" for text in pages]
-    n = len(streams)
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(n)) + b"] /Count %d >>" % n,
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    for i, stream in enumerate(streams):
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
-            b"/Contents %d 0 R >>" % (5 + 2 * i)
-        )
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_from_streams(contents or [b"BT /F1 12 Tf 72 720 Td (" + text.encode("latin-1") + b") Tj ET" for text in pages])
 
 
 def test_page_cap_truncates_and_warns() -> None:
