@@ -26,7 +26,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -490,6 +490,14 @@ class Daemon:
             self._active -= 1
             self._active_cond.notify_all()
 
+    def _run_job(self, name: str, work: Callable[[], object]) -> None:
+        """Run a maintenance job counted as active, so a stopping daemon waits for it."""
+        self._job(name)
+        try:
+            work()
+        finally:
+            self._job_done()
+
     def crawl_job(self, source: str) -> None:
         planned = self._job(f"crawl:{source}")
         try:
@@ -567,11 +575,7 @@ class Daemon:
         return interrupted
 
     def digest_job(self) -> None:
-        self._job("digest")
-        try:
-            self.run_digest()
-        finally:
-            self._job_done()
+        self._run_job("digest", self.run_digest)
 
     def run_digest(self) -> DispatchResult:
         command, extra = coverwatch_command(self.settings)
@@ -591,11 +595,7 @@ class Daemon:
         )
 
     def housekeeping_job(self) -> None:
-        self._job("housekeeping")
-        try:
-            self.run_housekeeping()
-        finally:
-            self._job_done()
+        self._run_job("housekeeping", self.run_housekeeping)
 
     def run_housekeeping(self) -> dict[str, Any]:
         done: dict[str, Any] = {"reaped_runs": self.run_reap()}
@@ -606,11 +606,7 @@ class Daemon:
         return done
 
     def vacuum_job(self) -> None:
-        self._job("vacuum")
-        try:
-            self.run_vacuum()
-        finally:
-            self._job_done()
+        self._run_job("vacuum", self.run_vacuum)
 
     def run_vacuum(self) -> str:
         try:
@@ -623,11 +619,7 @@ class Daemon:
         return done
 
     def reap_job(self) -> None:
-        self._job("reap")
-        try:
-            self.run_reap()
-        finally:
-            self._job_done()
+        self._run_job("reap", self.run_reap)
 
     def run_reap(self) -> list[int]:
         ours = set(self.dispatcher.running().values())
@@ -642,11 +634,7 @@ class Daemon:
         return reaped
 
     def health_job(self) -> None:
-        self._job("health")
-        try:
-            self.run_health()
-        finally:
-            self._job_done()
+        self._run_job("health", self.run_health)
 
     def run_health(self) -> list[Any]:
         from crawler.post_run import after_sources
