@@ -156,10 +156,17 @@ class ArticleProcessor:
             if original is not None:
                 return original, "title", 1.0
         if record.signature:
-            # Candidates are verified with real Jaccard on their stored texts (only candidates are re-read).
-            candidates = self.near_index.query(record.signature, text=record.text, text_of=lambda key: repo.text_of(session, int(key)))
+            # Candidates are verified with real Jaccard on their stored texts (only candidates are re-read, once).
+            texts: dict[str, str | None] = {}
+
+            def text_of(key: str) -> str | None:
+                if key not in texts:
+                    texts[key] = repo.text_of(session, int(key))
+                return texts[key]
+
+            candidates = self.near_index.query(record.signature, text=record.text, text_of=text_of)
             # A key whose row is gone (its transaction rolled back after the index add) is no original.
-            candidates = [(key, similarity) for key, similarity in candidates if repo.text_of(session, int(key)) is not None]
+            candidates = [(key, similarity) for key, similarity in candidates if text_of(key) is not None]
             if candidates:
                 best_key, similarity = max(candidates, key=lambda pair: pair[1])
                 return int(best_key), "near", similarity
