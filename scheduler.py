@@ -1,6 +1,6 @@
 """The coverwatch scheduler daemon (APScheduler 3.x): it schedules, it does not crawl.
 
-Every crawl runs as a subprocess, `python -m crawler.cli crawl SOURCE`, because Scrapy's reactor cannot restart;
+Every crawl runs as a subprocess, `python -m crawler.cli.app crawl SOURCE`, because Scrapy's reactor cannot restart;
 that also isolates memory and crashes. Each has a hard timeout (SIGTERM, then SIGKILL after a grace period).
 Jobs: one per enabled outlet (interval or cron from config, with jitter), the daily digest at its local time,
 housekeeping (stale runs, archive pruning, VACUUM), an hourly health sweep, and a heartbeat file.
@@ -43,7 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.config import ConfigError, Settings, load_settings
-from crawler.dispatch import Dispatcher, DispatchResult, ProcessSupervisor, coverwatch_command, grace_seconds, make_dispatcher
+from crawler.schedule.dispatch import Dispatcher, DispatchResult, ProcessSupervisor, coverwatch_command, grace_seconds, make_dispatcher
 from storage import maintenance
 
 log = logging.getLogger("coverwatch.scheduler")
@@ -219,7 +219,7 @@ def vacuum(engine: Any) -> str:
 
 
 def open_database(settings: Settings, wait_s: float = 0.0) -> tuple[Any, sessionmaker[Session]]:
-    """crawler.runner.open_store without importing the crawl machinery: check, migrate, session factory.
+    """crawler.fetch.runner.open_store without importing the crawl machinery: check, migrate, session factory.
 
     Waits up to `wait_s` for the database to answer (PostgreSQL still starting at boot), then raises
     StorageUnavailable.
@@ -531,7 +531,7 @@ class Daemon:
                 interrupted_runs=interrupted,
             )
             if not self.stop_requested.is_set():
-                from crawler.post_run import after_sources
+                from crawler.health.post_run import after_sources
 
                 after_sources(self.settings, self.sessions, [source])
         finally:
@@ -637,7 +637,7 @@ class Daemon:
         self._run_job("health", self.run_health)
 
     def run_health(self) -> list[Any]:
-        from crawler.post_run import after_sources
+        from crawler.health.post_run import after_sources
 
         if not self.plans:
             outlets = self.outlets if self.outlets is not None else load_outlet_schedules(self.settings)

@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/date_accuracy.py [--verbose]
 The set is htmldate's test cache (../shared/benchmarks/dates_dev: truth.json maps URL -> {file, date}).
 A page counts when the extracted publication day equals the true day.
 
-- coverwatch: `crawler.extract.extract_html(html, url).published` (JSON-LD/meta, then htmldate, then textual dates);
+- coverwatch: `crawler.extract.article.extract_html(html, url).published` (JSON-LD/meta, then htmldate, then textual dates);
 - htmldate: `htmldate.find_date(html, url=url)` with its defaults;
 - trafilatura: `trafilatura.bare_extraction(html, url=url, with_metadata=True).date` (htmldate inside,
   original_date=True).
@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 import trafilatura
 from htmldate import find_date
 
-from crawler.extract import extract_html
+from crawler.extract.article import extract_html
 
 DATES_DEV = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "dates_dev"
 TARGET = 0.95

@@ -1,4 +1,4 @@
-"""Precision and recall of near-duplicate detection on real texts (crawler.dedup.NearDupIndex).
+"""Precision and recall of near-duplicate detection on real texts (crawler.dedup.fingerprint.NearDupIndex).
 
 Corpus (read from ../shared, never by product code):
   - the five seeds (Hebrew, Arabic: all on Russia–Hamas relations);
@@ -39,7 +39,7 @@ import trafilatura
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from crawler.dedup import (
+from crawler.dedup.fingerprint import (
     DEFAULT_SHINGLING,
     NearDupIndex,
     Shingling,
@@ -47,8 +47,8 @@ from crawler.dedup import (
     shingle_set,
     signature,
 )
-from crawler.urls import registered_domain
-from crawler.versions import split_sentences
+from crawler.dedup.urls import registered_domain
+from crawler.dedup.versions import split_sentences
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 # Shorter texts are briefs/teasers; near-dup on them is left to the exact and title layers.

@@ -30,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from crawler.dedup import (  # noqa: E402
+from crawler.dedup.fingerprint import (  # noqa: E402
     DEFAULT_NUM_PERM,
     DEFAULT_SHINGLING,
     SIGNATURE_VERSION,

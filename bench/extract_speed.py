@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/extract_speed.py [--limit N] [--rounds R]
 
-Pages: the extraction_dev set (see bench/extraction_quality.py). Coverwatch is `crawler.extract.extract_document`
+Pages: the extraction_dev set (see bench/extraction_quality.py). Coverwatch is `crawler.extract.article.extract_document`
 on the page bytes, the function `coverwatch extract FILE` calls (title, dates, language, JSON-LD included);
 the baseline is `trafilatura.extract(html, url=url)` with default settings (text only, no metadata).
 
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import trafilatura
 from extraction_quality import extraction_items
 
-from crawler.extract import extract_document
+from crawler.extract.article import extract_document
 
 TARGET_RATIO = 1.25
 WARMUP_PAGES = 40

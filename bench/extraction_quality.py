@@ -8,7 +8,7 @@ unpacked once into bench/.cache/extraction_dev (gitignored). Both extractors get
 
 Figures: share of `with` snippets found (recall), share of `without` snippets avoided, precision
 (found / (found + boilerplate present)) and F1 of precision and recall: the F1-like combined figure of
-trafilatura's own evaluation. Coverwatch is `crawler.extract.extract_html` (what `coverwatch extract` runs);
+trafilatura's own evaluation. Coverwatch is `crawler.extract.article.extract_html` (what `coverwatch extract` runs);
 the baseline is `trafilatura.extract(html, url=url)` with default settings.
 """
 
@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 import trafilatura
 
-from crawler.extract import extract_html
+from crawler.extract.article import extract_html
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EXTRACTION_DEV = SHARED / "benchmarks" / "extraction_dev"

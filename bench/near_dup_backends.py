@@ -1,8 +1,8 @@
 """The shared near-duplicate index for several crawl nodes: datasketch MinHashLSH on Redis vs a PostgreSQL table.
 
-Both hold the same thing: per article its 32 LSH band hashes (the banding crawler.dedup.NearDupIndex uses:
+Both hold the same thing: per article its 32 LSH band hashes (the banding crawler.dedup.fingerprint.NearDupIndex uses:
 threshold 0.5, 128 permutations, LSH_WEIGHTS -> b=32 bands of r=4) and its signature, for verification.
-- redis:    crawler.dedup.NearDupIndex(redis_url=...), as ArticleProcessor builds it with dedup.backend = "redis";
+- redis:    crawler.dedup.fingerprint.NearDupIndex(redis_url=...), as ArticleProcessor builds it with dedup.backend = "redis";
 - postgres: a minimal index written for this comparison: lsh_band(band, bucket, article_id) with a primary
             key on all three, lsh_sig(article_id, signature); one SELECT per query, one INSERT per add.
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))  # run as a script from anywhere
 from datasketch import MinHashLSH
 from sqlalchemy import create_engine, text
 
-from crawler.dedup import (
+from crawler.dedup.fingerprint import (
     _SIG_HEADER,
     DEFAULT_NUM_PERM,
     DEFAULT_SHINGLING,
@@ -217,7 +217,7 @@ def bench_postgres(stored: np.ndarray, probes: list[tuple[bytes, bool]]) -> dict
 
 def race_probe(pairs: int, locked: bool) -> int:
     """Pairs (same text, two URLs, stored at once by two threads) that ended with two originals."""
-    from crawler.dedup import content_hash
+    from crawler.dedup.fingerprint import content_hash
     from storage import repo
     from storage.db import make_engine, make_session_factory, upgrade
 

@@ -6,13 +6,13 @@ Usage: .venv/bin/python bench/pdf_quality.py [FIXTURE_DIR]   (default: ../shared
    missed).
 2. Visual -> logical round trip on real text: every Hebrew/Arabic line of ../shared/seeds/001-004 (logical text from
    HTML), wrapped at 70 characters, is laid out in visual order by python-bidi in both bracket conventions (Word:
-   logical code points; Quartz: shapes) and put back by `crawler.bidi_lines.to_logical`; exact lines are counted.
+   logical code points; Quartz: shapes) and put back by `crawler.extract.bidi.to_logical`; exact lines are counted.
    Some misses are inherent: two logical strings can render identically ("25 أكتوبر 2023" in an LTR line).
 3. Throughput: the fixtures' pages concatenated (pypdfium2) into one 120-page document, timed end to end.
 
 A segment counts as found when it is a substring of one output line, after NFKC, removal of bidi controls and
 collapsing runs of spaces (the rule of the fixtures' MANIFEST). Tabs, which separate table cells in our output,
-are kept, so a segment cannot be matched across two cells. Columns: ours (`crawler.pdf.extract_pdf`), naive
+are kept, so a segment cannot be matched across two cells. Columns: ours (`crawler.extract.pdf.extract_pdf`), naive
 pdfminer.six `extract_text`, pypdfium2's raw text.
 """
 
@@ -33,8 +33,8 @@ sys.path.insert(0, str(REPO))
 import pypdfium2 as pdfium  # noqa: E402
 from pdfminer.high_level import extract_text  # noqa: E402
 
-from crawler.bidi_lines import base_direction, to_logical, to_visual  # noqa: E402
-from crawler.pdf import extract_pdf  # noqa: E402
+from crawler.extract.bidi import base_direction, to_logical, to_visual  # noqa: E402
+from crawler.extract.pdf import extract_pdf  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 TARGET_MISSES = 3  # issue "Extraction quality": at most 3 of the 54 segments missed

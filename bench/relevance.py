@@ -33,7 +33,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 DEV_PATH = REPO / "bench" / "data" / "relevance_dev.jsonl"
 sys.path.insert(0, str(REPO))
 
-from crawler.relevance import load_profile, score
+from crawler.relevance.assess import load_profile, score
 
 LANGS = ("he", "ar", "ru", "en")
 

@@ -2,9 +2,9 @@
 
 Usage: .venv/bin/python bench/robustness.py [--items NAME ...] [--no-combined]
 
-The corpus is tests/test_bad_input.py's CORPUS (listed in tests/fixtures/bad_input/README.md): each item is a
+The corpus is tests/reliability/test_bad_input.py's CORPUS (listed in tests/fixtures/bad_input/README.md): each item is a
 config-only outlet on a local hostile HTTP server serving one bad thing next to a good article. Each item is
-crawled by its own `python -m crawler.cli crawl` subprocess, as the scheduler runs crawls, so its time and peak
+crawled by its own `python -m crawler.cli.app crawl` subprocess, as the scheduler runs crawls, so its time and peak
 RSS are its own: peak RSS is the child's `ru_maxrss` from os.wait4, time is wall clock of the whole process
 (interpreter start, imports, migrations, crawl). Then, unless --no-combined, every item is crawled at once in one
 process (as the test suite does) and that process's peak RSS is printed too.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.test_bad_input import CORPUS, HostileSite, Item, check_item, collect, run_crawl_process, write_config
+from tests.reliability.test_bad_input import CORPUS, HostileSite, Item, check_item, collect, run_crawl_process, write_config
 
 TARGET_PEAK_MB = 500
 

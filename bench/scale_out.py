@@ -1,6 +1,6 @@
 """One Scrapyd node vs two: wall time and articles per second for the same crawl set, in one run.
 
-Real processes on loopback, as in tests/test_scale_out.py (whose helpers this reuses): two Scrapyd nodes
+Real processes on loopback, as in tests/schedule/test_scale_out.py (whose helpers this reuses): two Scrapyd nodes
 (max_proc each), the project deployed with addversion.json, the real PostgreSQL (a fresh database per phase)
 and Redis (the shared near-dup index, one database reserved for this bench), and a local site.
 
@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))  # run as a script from anywhere
 from sqlalchemy import create_engine, func, select, text
 
 from tests.localsite import LocalSite
-from tests.test_scale_out import (
+from tests.schedule.test_scale_out import (
     article_pieces,
     clear_redis_index,
     deploy_all,
@@ -72,8 +72,8 @@ def drop_database(url: str) -> None:
 
 def run_phase(label: str, config: Path, db_url: str, feeds: dict[str, str], node_specs: list[str], workers: int) -> dict[str, object]:
     from crawler.config import load_settings
-    from crawler.dispatch_scrapyd import ScrapydDispatcher
-    from crawler.runner import open_store
+    from crawler.schedule.scrapyd.dispatcher import ScrapydDispatcher
+    from crawler.fetch.runner import open_store
     from storage.models import Article
 
     clear_redis_index(REDIS_URL)

@@ -14,7 +14,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from crawler.archive import write_warc  # noqa: E402
+from crawler.fetch.archive import write_warc  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
 MANIFESTS = FIXTURES / "archive"

@@ -16,11 +16,11 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure as TwistedFailure
 
-from crawler.blocking import detect_block
-from crawler.feeds import Lead, ListingError
-from crawler.items import FetchedPage, LeadRecord
+from crawler.fetch.blocking import detect_block
+from crawler.discover.feeds import Lead, ListingError
+from crawler.fetch.items import FetchedPage, LeadRecord
 from crawler.model import STATUS_LEAD_ONLY, STATUS_METADATA_ONLY
-from crawler.urls import canonical_url, is_safe_public_url, url_key
+from crawler.dedup.urls import canonical_url, is_safe_public_url, url_key
 from spiders.outlet import Outlet
 from spiders.sources import ListingRequest, Source
 
@@ -28,7 +28,7 @@ from spiders.sources import ListingRequest, Source
 NOT_MODIFIED = 304
 # Article statuses that mean the story is gone, which a version history must record.
 GONE_STATUSES = (404, 410)
-# Most PDF readers accept the %PDF- header anywhere in the first KiB (crawler.pdf uses the same window).
+# Most PDF readers accept the %PDF- header anywhere in the first KiB (crawler.extract.pdf uses the same window).
 PDF_HEADER_WINDOW = 1024
 
 
@@ -46,7 +46,7 @@ class NewsSpider(scrapy.Spider):
 
     @property
     def context(self):  # type: ignore[no-untyped-def]
-        return self.crawler.coverwatch  # set by crawler.extension.CoverwatchExtension
+        return self.crawler.coverwatch  # set by crawler.fetch.extension.CoverwatchExtension
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.outlet.sources:

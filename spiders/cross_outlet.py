@@ -1,9 +1,9 @@
 """Cross-outlet discovery: Google News RSS search and the GDELT DOC 2.0 API, one query per language (he, ar, ru, en).
 
-Queries are built from the topic profile's own terms (crawler/data/topic_russia_hamas.toml), so editing the topic
+Queries are built from the topic profile's own terms (crawler/relevance/data/topic_russia_hamas.toml), so editing the topic
 changes what is searched. Results are metadata-only records that keep their discovery route: Google News links are
 opaque tokens (research/outlets.md §8), and a GDELT hit for another outlet's domain is that outlet's to fetch.
-crawler/aggregator.py matches them to outlets (publisher domain) and to stored articles (normalised title).
+crawler/discover/aggregator.py matches them to outlets (publisher domain) and to stored articles (normalised title).
 Per-outlet `site:` / `domainis:` queries live in the outlets' own declarations (spiders/inss.py, reuters.py,
 arabic_outlets.py), where a hit is attributed to the outlet. Fixtures: tests/fixtures/outlets/google_news,
 tests/fixtures/outlets/gdelt (constructed: no capture of either exists).
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from crawler.relevance_profile import Alias, Profile, load_profile
+from crawler.relevance.profile import Alias, Profile, load_profile
 from spiders.outlet import Outlet
 from spiders.sources import GDELTDoc, GoogleNewsSearch
 
@@ -98,7 +98,7 @@ OUTLETS = (
         name="google_news",
         title="Google News search (he, ar, ru, en)",
         language=None,
-        domains=(),  # every publisher: items are attributed by their <source url> (crawler/aggregator.py)
+        domains=(),  # every publisher: items are attributed by their <source url> (crawler/discover/aggregator.py)
         sources=tuple(google_news(f"{topic_query(lang)} {GOOGLE_NEWS_WINDOW}", lang) for lang in LANGUAGES),
         fetch_articles=False,  # item links are opaque news.google.com tokens
         on_blocked="metadata_only",

@@ -12,10 +12,10 @@ from urllib.parse import quote_plus, urlencode, urljoin
 
 from lxml import html as lxml_html
 
-from crawler.dates_basic import parse_iso_date
-from crawler.feeds import Lead, ListingError, parse_feed
+from crawler.extract.timestamps import parse_iso_date
+from crawler.discover.feeds import Lead, ListingError, parse_feed
 from crawler.model import DateEvidence
-from crawler.sitemaps import SitemapResult, parse_sitemap
+from crawler.discover.sitemaps import SitemapResult, parse_sitemap
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from crawler.dates_basic import parse_iso_date
-from crawler.feeds import Lead, ListingError
+from crawler.extract.timestamps import parse_iso_date
+from crawler.discover.feeds import Lead, ListingError
 from crawler.model import DateEvidence
 from spiders.cross_outlet import topic_terms
 from spiders.outlet import Outlet

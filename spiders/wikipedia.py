@@ -22,12 +22,12 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure as TwistedFailure
 
-from crawler import wiki
+from crawler.discover import wikipedia as wiki
 from crawler.config import WikipediaSettings
-from crawler.dedup import content_hash
-from crawler.feeds import Lead
+from crawler.dedup.fingerprint import content_hash
+from crawler.discover.feeds import Lead
 from crawler.model import STATUS_FULL, STATUS_METADATA_ONLY, DateEvidence, ExtractedArticle
-from crawler.urls import canonical_url, url_key
+from crawler.dedup.urls import canonical_url, url_key
 from spiders.outlet import Outlet
 from spiders.sources import ListingRequest
 from storage import wiki_repo
@@ -122,7 +122,7 @@ class WikipediaSpider(scrapy.Spider):
 
     @property
     def context(self):  # type: ignore[no-untyped-def]
-        return self.crawler.coverwatch  # set by crawler.extension.CoverwatchExtension
+        return self.crawler.coverwatch  # set by crawler.fetch.extension.CoverwatchExtension
 
     @property
     def config(self) -> WikipediaSettings:
@@ -131,7 +131,7 @@ class WikipediaSpider(scrapy.Spider):
     @property
     def processor(self):  # type: ignore[no-untyped-def]
         if self._processor is None:
-            from crawler.processing import ArticleProcessor
+            from crawler.fetch.processing import ArticleProcessor
 
             self._processor = ArticleProcessor(self.context.settings, self.context.sessions)
         return self._processor

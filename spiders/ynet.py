@@ -2,7 +2,7 @@
 
 Discovery: the StoryRss feeds (research/outlets.md §2): ynet.co.il 2 (news), 1854 (breaking), 194 (politics),
 5363 (defense); ynetnews.com 3082 (main), 1854, 2. The feeds may declare windows-1255 while being UTF-8, or the
-reverse: crawler.feeds decodes by evidence. Article pages carry the full text in JSON-LD `articleBody`, which the
+reverse: crawler.discover.feeds decodes by evidence. Article pages carry the full text in JSON-LD `articleBody`, which the
 outlet declares as its preferred body (extraction still falls back to the page when it is missing or short).
 Fixtures: tests/fixtures/outlets/ynetnews (captured article), tests/fixtures/outlets/ynet (constructed, Hebrew).
 """

@@ -1,4 +1,4 @@
-"""Health in the store: load what crawler.health needs, apply a rating, record state changes as HealthEvents.
+"""Health in the store: load what crawler.health.rating needs, apply a rating, record state changes as HealthEvents.
 
 Repository functions take a Session; the caller owns the transaction. A state change is a compare-and-set on
 sources.health, so two processes rating the same source at once insert one event, not two.
@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crawler.config import HealthSettings
-from crawler.health import STATE_UNKNOWN, HealthRating, evaluate
+from crawler.health.rating import STATE_UNKNOWN, HealthRating, evaluate
 from storage.models import Article, CrawlRun, Failure, HealthEvent, Source
 
 

@@ -1,7 +1,7 @@
 """Store maintenance for the scheduler: leases held by dead processes, and runs left 'running' by them.
 
 A crawl killed with SIGKILL (hard timeout, OOM killer, an operator) cannot release its lease or close its run.
-Its lease names its holder ("host:pid", crawler.runner.lock_holder), so a dead process on this host is
+Its lease names its holder ("host:pid", crawler.fetch.runner.lock_holder), so a dead process on this host is
 recognised at once instead of after the lease's TTL. Repository functions: the caller owns the transaction.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import CrawlRun, Failure, SourceLock
 
-# The lease a crawl takes lasts its timeout plus this (crawler.runner uses the same margin).
+# The lease a crawl takes lasts its timeout plus this (crawler.fetch.runner uses the same margin).
 LOCK_SLACK = timedelta(minutes=5)
 
 
@@ -41,7 +41,7 @@ def pid_alive(pid: int) -> bool:
 
 
 def local_holder(pid: int) -> str:
-    """The lease holder string crawler.runner.lock_holder() writes for a process on this host."""
+    """The lease holder string crawler.fetch.runner.lock_holder() writes for a process on this host."""
     return f"{socket.gethostname()}:{pid}"
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from crawler.aggregator import claims_row
+from crawler.discover.aggregator import claims_row
 from storage.models import (
     Article,
     ArticleVersion,

@@ -55,7 +55,7 @@ def resolve_threshold(settings: Settings) -> float:
     if settings.topic.threshold is not None:
         return settings.topic.threshold
     try:
-        from crawler.relevance import load_profile
+        from crawler.relevance.assess import load_profile
 
         return float(load_profile(settings.topic.profile).threshold)
     except (ImportError, OSError, ValueError, AttributeError):
@@ -221,7 +221,7 @@ def _items(session: Session, window: Window, threshold: float, titles: Mapping[s
 def _group_labels(settings: Settings) -> dict[str, str]:
     """Topic group id -> a readable name (its first English alias), for story labels."""
     try:
-        from crawler.relevance import load_profile
+        from crawler.relevance.assess import load_profile
 
         profile = load_profile(settings.topic.profile)
     except (ImportError, OSError, ValueError, AttributeError):
@@ -307,10 +307,10 @@ def _changes(session: Session, window: Window, threshold: float, titles: Mapping
 
 
 def describe_wiki_change(lang: str, change_summary: Mapping[str, Any], user: str | None, comment: str | None = None) -> str:
-    """"ar: +2 paragraphs, edited by X (“comment”)": crawler.wiki's wording when that module exists, else our own."""
+    """"ar: +2 paragraphs, edited by X (“comment”)": crawler.discover.wikipedia's wording when that module exists, else our own."""
     text = None
     try:
-        from crawler.wiki import describe_change
+        from crawler.discover.wikipedia import describe_change
     except ImportError:
         describe_change = None  # type: ignore[assignment]
     if describe_change is not None:

@@ -80,7 +80,7 @@ def create_app(
 ) -> FastAPI:
     """The review UI over settings.storage (migrated on start). `allowed_hosts`: extra Host names for local use."""
     if sessions is None:
-        from crawler.runner import open_store
+        from crawler.fetch.runner import open_store
 
         _, sessions = open_store(settings)
     factory: sessionmaker[Session] = sessions

@@ -1,0 +1,193 @@
+"""relevance -> dedup -> store for one extracted article. No Scrapy: the Wikipedia watcher and tests use it too."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.dedup import fingerprint as dedup, versions
+from crawler.discover import aggregator
+from crawler.relevance import assess as relevance
+from crawler.config import Settings
+from crawler.discover.feeds import Lead
+from crawler.fetch.items import FetchedPage
+from crawler.model import ExtractedArticle
+from crawler.dedup.urls import canonical_url, clean_link, url_key
+from storage import repo
+
+
+# An aggregator result and the outlet's own copy of one story are published within a few days of each other.
+AGGREGATOR_MATCH_WINDOW = timedelta(days=3)
+# Routes whose links are tokens, not the article's URL (Google News): matched to stories by headline instead.
+OPAQUE_LINK_ROUTES = frozenset({aggregator.GOOGLE_NEWS})
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    article_id: int
+    outcome: str  # new | updated | unchanged | filled | linked
+    duplicate_kind: str | None = None
+
+
+def _diff(old_title: str | None, old_text: str, new_title: str | None, new_text: str) -> tuple[bool, dict[str, Any]]:
+    change = versions.diff_versions(old_title, old_text, new_title, new_text)
+    summary = {
+        "summary": change.summary(),
+        "title_changed": change.title_changed,
+        "sentences_added": list(change.sentences_added)[:50],
+        "sentences_removed": list(change.sentences_removed)[:50],
+        "size_delta": change.size_delta,
+    }
+    return versions.is_material_change(change), summary
+
+
+class ArticleProcessor:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+        from spiders.registry import all_outlets  # late: spiders import this module's siblings
+
+        self.settings = settings
+        self.sessions = sessions
+        self.outlets = all_outlets(settings)
+        self.profile = relevance.load_profile(settings.topic.profile)
+        self.threshold = settings.topic.threshold
+        self.near_index = dedup.NearDupIndex(
+            threshold=settings.dedup.near_threshold,
+            verify_jaccard=settings.dedup.verify_jaccard,
+            redis_url=settings.dedup.redis_url if settings.dedup.backend == "redis" else None,
+            basename=settings.dedup.redis_basename,
+        )
+        if settings.dedup.backend == "memory":
+            with self.sessions() as session:
+                self.near_index.rebuild(repo.stored_signatures(session))
+
+    def store(
+        self, outlet: Any, lead: Lead, article: ExtractedArticle, *, status: str, page: FetchedPage | None = None
+    ) -> ProcessResult:
+        fetched_url = page.url if page else lead.url
+        url = clean_link(fetched_url, declared=article.canonical_url)  # a working link; identity is url_key
+        aliases = {url_key(canonical_url(candidate)): candidate for candidate in _reached_via(lead, page)}
+        key = url_key(fetched_url, declared=article.canonical_url)
+        aliases.pop(key, None)
+        outlet_name = outlet.name
+        title = article.title or lead.title
+        if lead.route in aggregator.AGGREGATOR_ROUTES:
+            # Google News / GDELT: file the result under the outlet that published it, cleaned of " - Publisher".
+            title = aggregator.headline(title, lead.route)
+            outlet_name = aggregator.owning_outlet(lead.url, lead.publisher_domain, self.outlets) or outlet.name
+        # Feeds and aggregators write "iw", "en-US" or "Arabic": store ISO 639-1 codes only.
+        language = aggregator.result_language(article.language) or aggregator.result_language(lead.language) or outlet.language
+        scored = relevance.score(title, article.text, language, self.profile, lead=lead.lead, threshold=self.threshold)
+        text_hash = dedup.content_hash(article.text) if article.text.strip() else None
+        published = article.published
+        record = repo.ArticleRecord(
+            url_key=key,
+            url=url,
+            outlet=outlet_name,
+            title=title,
+            text=article.text,
+            language=language,
+            authors=list(article.authors),
+            published_at=published.value,
+            published_source=published.source,
+            published_uncertain=published.uncertain,
+            modified_at=article.modified_at,
+            lead=lead.lead,
+            keywords=list(article.keywords or lead.keywords),
+            content_hash=text_hash,
+            title_key=dedup.title_key(outlet_name, title, published.value.date() if published.value else None) if title else None,
+            extraction_method=article.extraction_method,
+            field_sources=dict(article.field_sources),
+            status=status,
+            route=lead.route,
+            aliases=list(aliases.items()),
+            pdf=page.body if page is not None and article.extraction_method.startswith("pdf") else None,
+            relevance_score=scored.score,
+            relevant=scored.relevant,
+            relevance_matches=[asdict(match) for match in scored.matches],
+            relevance_explanation=scored.explanation,
+            signature=dedup.signature(article.text) if status == "full" and len(article.text) > 200 else None,
+        )
+        with self.sessions.begin() as session:
+            _serialise_duplicate_checks(session)
+            existing = repo.resolve_alias(session, [key, *aliases])
+            if not existing and lead.route in OPAQUE_LINK_ROUTES:
+                matched = self._match_headline(session, outlet_name, title, published.value)
+                if matched is not None:
+                    # The story is already stored under its real URL: one row, one more way it was found.
+                    repo.link_alias(session, matched, key, lead.url, lead.route)
+                    return ProcessResult(matched, "linked")
+            elif not existing:
+                adopted = self._match_headline(session, outlet_name, title, published.value, opaque_only=True)
+                if adopted is not None:
+                    # An aggregator got here first with an opaque link: this row becomes the real article.
+                    repo.adopt_row(session, adopted, key, url)
+                    existing = {key: adopted}
+            if existing:
+                # Reached before, perhaps under another URL (feed link vs sitemap loc vs canonical): same row.
+                record.url_key = repo.url_key_of(session, existing.get(key) or next(iter(existing.values())))
+            duplicate = self._find_duplicate(session, record) if not existing else None
+            if duplicate:
+                record.duplicate_of_id, record.duplicate_kind, record.duplicate_similarity = duplicate
+            result = repo.store_article(session, record, diff=_diff)
+            if result.outcome == "new" and record.signature and record.duplicate_of_id is None:
+                # Inside the transaction (and its lock), so a node storing the same story next sees this one.
+                self.near_index.add(str(result.article_id), record.signature)
+        return ProcessResult(result.article_id, result.outcome, record.duplicate_kind if result.outcome == "new" else None)
+
+    def _match_headline(
+        self, session: Session, outlet: str, title: str | None, published: datetime | None, *, opaque_only: bool = False
+    ) -> int | None:
+        """A stored article of `outlet` with the same headline within a few days (headlines repeat over years)."""
+        candidates = repo.titles_around(
+            session, outlet, published or datetime.now(timezone.utc), AGGREGATOR_MATCH_WINDOW,
+            only_routes=OPAQUE_LINK_ROUTES if opaque_only else None,
+        )
+        return aggregator.match_stored(title, candidates, route=aggregator.GOOGLE_NEWS)
+
+    def _find_duplicate(self, session: Session, record: repo.ArticleRecord) -> tuple[int, str, float] | None:
+        if record.content_hash:
+            original = repo.find_by_content_hash(session, record.content_hash)
+            if original is not None:
+                return original, "exact", 1.0
+        if record.title_key:
+            original = repo.find_by_title_key(session, record.title_key)
+            if original is not None:
+                return original, "title", 1.0
+        if record.signature:
+            # Candidates are verified with real Jaccard on their stored texts (only candidates are re-read, once).
+            texts: dict[str, str | None] = {}
+
+            def text_of(key: str) -> str | None:
+                if key not in texts:
+                    texts[key] = repo.text_of(session, int(key))
+                return texts[key]
+
+            candidates = self.near_index.query(record.signature, text=record.text, text_of=text_of)
+            # A key whose row is gone (its transaction rolled back after the index add) is no original.
+            candidates = [(key, similarity) for key, similarity in candidates if text_of(key) is not None]
+            if candidates:
+                best_key, similarity = max(candidates, key=lambda pair: pair[1])
+                return int(best_key), "near", similarity
+        return None
+
+
+# Duplicate checks read, then insert. Nodes sharing one PostgreSQL serialise that section with an advisory
+# transaction lock, so the second of two simultaneous copies sees the first (measured: 100/100 pairs stored as two
+# originals without it, 0/100 with it). SQLite has a single writer already.
+DEDUP_LOCK_KEY = 0x636F7665
+
+
+def _serialise_duplicate_checks(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEDUP_LOCK_KEY})
+
+
+def _reached_via(lead: Lead, page: FetchedPage | None) -> list[str]:
+    urls = [lead.url]
+    if page is not None:
+        urls += [page.requested_url, *page.redirect_urls, page.url]
+    return urls

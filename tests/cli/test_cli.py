@@ -1,0 +1,72 @@
+"""The CLI's stable interfaces: `extract` JSONL, `sources`, `articles`, and --help everywhere."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+
+
+def test_extract_jsonl_contract(tmp_path: Path) -> None:
+    page = tmp_path / "ynet.html"
+    shutil.copy(FIXTURES / "outlets/ynetnews/article_byv0vcw55.html", page)
+    second = tmp_path / "sidecar.html"
+    shutil.copy(FIXTURES / "http/he_windows1255_article.html", second)
+    (tmp_path / "sidecar.html.url").write_text("https://www.ynet.co.il/news/article/abc123\n", encoding="utf-8")
+    result = _cli("extract", str(page), str(second), "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 2
+    for record in lines:
+        assert {"path", "url", "title", "text", "published_at", "language", "authors"} <= record.keys()
+    first, other = lines
+    assert first["path"] == str(page)
+    assert first["title"] == "Turkey reportedly nabs Iran cell plotting to harm Israelis"
+    assert first["published_at"].startswith("2022-06-23")
+    assert first["language"] == "en" and isinstance(first["authors"], list)
+    assert other["url"] == "https://www.ynet.co.il/news/article/abc123"  # from the sidecar FILE.url
+    assert other["language"] == "he" and "חמאס" in other["text"]
+
+
+def test_extract_url_option_wins(tmp_path: Path) -> None:
+    page = tmp_path / "p.html"
+    shutil.copy(FIXTURES / "outlets/ynetnews/article_byv0vcw55.html", page)
+    result = _cli("extract", str(page), "--url", "https://www.ynetnews.com/article/byv0vcw55")
+    assert json.loads(result.stdout)["url"] == "https://www.ynetnews.com/article/byv0vcw55"
+
+
+def test_extract_missing_file_is_an_error_record(tmp_path: Path) -> None:
+    result = _cli("extract", str(tmp_path / "absent.html"))
+    assert result.returncode == 1
+    record = json.loads(result.stdout)
+    assert record["text"] == "" and "error" in record and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["crawl"], ["run"], ["sources"], ["articles", "list"], ["articles", "show"], ["db", "upgrade"], ["config", "check"], ["extract"], ["relevance"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = _cli(*command, "--help")
+    assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_sources_and_articles_after_a_replay(tmp_path: Path, demo_archive: Path) -> None:
+    env = {"COVERWATCH_DB_URL": f"sqlite:///{tmp_path / 'c.db'}", "PATH": "/usr/bin:/bin", "COLUMNS": "200"}
+    assert _cli("crawl", "ynetnews", "--replay", str(demo_archive), env=env).returncode == 0
+    sources = _cli("sources", "--json", env=env)
+    rows = {row["name"]: row for row in json.loads(sources.stdout)}
+    assert rows["ynetnews"]["routes"] == ["rss"] and rows["ynetnews"]["last_run"] == "finished"
+    listing = _cli("articles", "list", "--outlet", "ynetnews", env=env)
+    assert "Turkey reportedly nabs Iran" in listing.stdout
+    shown = json.loads(_cli("articles", "show", "1", env=env).stdout)
+    assert shown["title"].startswith("Turkey") and shown["versions"][0]["kind"] == "first"
+    assert _cli("articles", "show", "999", env=env).returncode == 1

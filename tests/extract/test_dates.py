@@ -1,0 +1,212 @@
+"""crawler.extract.dates: evidence order, textual he/ar/ru dates (absolute and relative), future dates, the -01-01 trap."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from crawler.extract.dates import (
+    date_in_url,
+    parse_structured_date,
+    parse_textual_date,
+    resolve_modified,
+    resolve_published,
+)
+from crawler.model import DateEvidence
+
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("3 בינואר 2026", "he", datetime(2026, 1, 3, tzinfo=UTC)),
+        ("פורסם: 28 בדצמבר 2025, 14:05", "he", datetime(2025, 12, 28, 14, 5, tzinfo=UTC)),
+        ("3 يناير 2026", "ar", datetime(2026, 1, 3, tzinfo=UTC)),
+        ("٣ كانون الثاني ٢٠٢٦", "ar", datetime(2026, 1, 3, tzinfo=UTC)),  # Levantine month, Arabic-Indic digits
+        ("6-تشرين الثاني-2023", "ar", datetime(2023, 11, 6, tzinfo=UTC)),  # seed 003's dateline
+        ("12-شباط-2024", "ar", datetime(2024, 2, 12, tzinfo=UTC)),
+        ("الجمعة 8 فيفري 2019", "ar", datetime(2019, 2, 8, tzinfo=UTC)),  # Maghrebi month name
+        ("۱۲ آذار ۲۰۲۴", "ar", datetime(2024, 3, 12, tzinfo=UTC)),  # Extended (Persian-style) digits
+        ("28 июня 2020, 14:05", "ru", datetime(2020, 6, 28, 14, 5, tzinfo=UTC)),
+        ("МОСКВА, 29 июня. /ТАСС/. 29 июня 2020 г.", "ru", datetime(2020, 6, 29, tzinfo=UTC)),
+        ("January 3, 2026", "en", datetime(2026, 1, 3, tzinfo=UTC)),
+        ("am Samstag, 3. Dezember 2011 um 10:00 Uhr veröffentlicht", "de", datetime(2011, 12, 3, 10, 0, tzinfo=UTC)),
+        ("03.01.2026", "he", datetime(2026, 1, 3, tzinfo=UTC)),  # numeric dates are day-first outside English
+    ],
+)
+def test_absolute_textual_dates(text: str, lang: str, expected: datetime) -> None:
+    assert parse_textual_date(text, lang, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "ago"),
+    [
+        ("לפני שעה", "he", timedelta(hours=1)),
+        ("עודכן לפני 3 שעות", "he", timedelta(hours=3)),
+        ("לפני שעתיים", "he", timedelta(hours=2)),
+        ("אתמול", "he", timedelta(days=1)),
+        ("منذ ساعتين", "ar", timedelta(hours=2)),
+        ("منذ ساعة", "ar", timedelta(hours=1)),
+        ("منذ ٣ ساعات", "ar", timedelta(hours=3)),  # Arabic-Indic digits in a relative form
+        ("2 часа назад", "ru", timedelta(hours=2)),
+        ("5 минут назад", "ru", timedelta(minutes=5)),
+        ("вчера", "ru", timedelta(days=1)),
+        ("2 hours ago", "en", timedelta(hours=2)),
+    ],
+)
+def test_relative_textual_dates(text: str, lang: str, ago: timedelta) -> None:
+    assert parse_textual_date(text, lang, NOW) == NOW - ago
+
+
+def test_relative_date_without_language_hint() -> None:
+    assert parse_textual_date("עודכן לפני 3 שעות", None, NOW) == NOW - timedelta(hours=3)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["3 בינואר 2027", "٣ كانون الثاني ٢٠٢٧", "28 июня 2030", "no date here", "2026", "ינואר 2026"],
+)
+def test_future_or_missing_textual_dates_are_refused(text: str) -> None:
+    assert parse_textual_date(text, None, NOW) is None
+
+
+def test_structured_date_parsing() -> None:
+    assert parse_structured_date("2022-06-23T12:59:24.905454Z") == (datetime(2022, 6, 23, 12, 59, 24, 905454, tzinfo=UTC), False)
+    assert parse_structured_date("2020-06-29T00:16:15+0300") == (datetime(2020, 6, 28, 21, 16, 15, tzinfo=UTC), False)
+    assert parse_structured_date("Tue, 07 Mar 2024 07:55:25 GMT") == (datetime(2024, 3, 7, 7, 55, 25, tzinfo=UTC), False)
+    assert parse_structured_date("2024-03-07 07:55") == (datetime(2024, 3, 7, 7, 55, tzinfo=UTC), True)
+    assert parse_structured_date("2024-03-07") == (datetime(2024, 3, 7, tzinfo=UTC), True)
+    assert parse_structured_date("1709798125000") == (datetime(2024, 3, 7, 7, 55, 25, tzinfo=UTC), False)
+    assert parse_structured_date("yesterday") is None
+    assert parse_structured_date("") is None
+
+
+def test_declared_dates_beat_feed_and_htmldate() -> None:
+    feed = DateEvidence(datetime(2025, 1, 2, tzinfo=UTC), "feed")
+    found = resolve_published(
+        structured=[("jsonld", "2025-01-01T10:00:00+02:00"), ("meta:article:published_time", "2024-12-31")],
+        feed_date=feed,
+        fetched_at=NOW,
+    )
+    assert found == DateEvidence(datetime(2025, 1, 1, 8, 0, tzinfo=UTC), "jsonld", False)
+    assert resolve_published(feed_date=feed, fetched_at=NOW) == feed
+
+
+def test_naive_declared_date_is_utc_and_marked() -> None:
+    found = resolve_published(structured=[("jsonld", "2025-06-01T09:30:00")], fetched_at=NOW)
+    assert found == DateEvidence(datetime(2025, 6, 1, 9, 30, tzinfo=UTC), "jsonld:naive", False)
+
+
+def test_future_declared_date_falls_through_to_the_next_evidence() -> None:
+    warnings: list[str] = []
+    found = resolve_published(
+        structured=[("jsonld", "2026-03-01T00:00:00Z"), ("meta:article:published_time", "2026-01-04T08:00:00Z")],
+        fetched_at=NOW,
+        warnings=warnings,
+    )
+    assert found.value == datetime(2026, 1, 4, 8, 0, tzinfo=UTC)
+    assert found.source == "meta:article:published_time"
+    assert any("implausible jsonld" in w for w in warnings)
+    # A little clock skew is tolerated; a naive local time up to UTC+14 "ahead" is too.
+    assert resolve_published(structured=[("jsonld", "2026-01-05T12:10:00Z")], fetched_at=NOW).source == "jsonld"
+    assert resolve_published(structured=[("jsonld", "2026-01-05T20:00:00")], fetched_at=NOW).source == "jsonld:naive"
+    assert resolve_published(structured=[("jsonld", "2026-01-05T13:00:00Z")], fetched_at=NOW).value is None
+    future_feed = DateEvidence(datetime(2026, 2, 1, tzinfo=UTC), "sitemap")
+    assert resolve_published(feed_date=future_feed, fetched_at=NOW).value is None
+
+
+def test_url_date_wins_over_a_later_declared_date() -> None:
+    assert date_in_url("https://www.befifty.de/home/2017/7/12/unter-uns-montauk").isoformat() == "2017-07-12"  # type: ignore[union-attr]
+    assert date_in_url("https://www.reuters.com/world/x-2024-03-07/").isoformat() == "2024-03-07"  # type: ignore[union-attr]
+    assert date_in_url("https://tass.ru/moskva/8836033") is None
+    found = resolve_published(
+        structured=[("jsonld", "2019-06-17T18:28:00+0200")],
+        url="https://www.befifty.de/home/2017/7/12/unter-uns-montauk",
+        fetched_at=NOW,
+    )
+    assert found == DateEvidence(datetime(2017, 7, 12, tzinfo=UTC), "url", True)
+    same_day = resolve_published(
+        structured=[("jsonld", "2024-03-07T23:30:00Z")], url="https://x.org/a-2024-03-07/", fetched_at=NOW
+    )
+    assert same_day.source == "jsonld"
+
+
+def _tree(body: str) -> lxml_html.HtmlElement:
+    return lxml_html.fromstring(f"<html><head><title>t</title></head><body><h1>כותרת</h1>{body}</body></html>")
+
+
+def test_hebrew_textual_date_beats_htmldates_year_only_guess() -> None:
+    # htmldate reads the year of "3 בינואר 2026" and returns 2026-01-01 (research/architecture.md §5).
+    tree = _tree("<div class='authors'>מאת כתב <span class='date'>3 בינואר 2026</span></div><p>" + "טקסט הכתבה. " * 30 + "</p>")
+    found = resolve_published(tree=tree, url="https://www.ynet.co.il/news/article/abc", lang="he", fetched_at=NOW)
+    assert found == DateEvidence(datetime(2026, 1, 3, tzinfo=UTC), "textual", True)
+
+
+@pytest.mark.parametrize(
+    ("markup", "lang", "day"),
+    [
+        ("<div>פורסם ב-3 בינואר 2026</div>", "he", "2026-01-03"),
+        ("<p>نشر في 3 يناير 2026</p>", "ar", "2026-01-03"),
+    ],
+)
+def test_year_only_guess_is_repaired_from_the_page_text(markup: str, lang: str, day: str) -> None:
+    # htmldate's extensive search reads only the year of these and answers YYYY-01-01 (checked: htmldate 1.11).
+    tree = _tree(markup + "<p>" + "טקסט. نص. " * 40 + "</p>")
+    found = resolve_published(tree=tree, url="https://example.org/a", lang=lang, fetched_at=NOW)
+    assert found.value is not None and found.value.date().isoformat() == day
+    assert found.source == "textual" and found.uncertain
+
+
+def test_relative_date_in_a_byline() -> None:
+    tree = _tree("<div class='article-meta'>منذ ساعتين</div><p>" + "نص المقال. " * 30 + "</p>")
+    found = resolve_published(tree=tree, url="https://example.org/ar/1", lang="ar", fetched_at=NOW)
+    assert found == DateEvidence(NOW - timedelta(hours=2), "textual", True)
+
+
+def test_dateline_in_the_text_head() -> None:
+    tree = _tree("<p>" + "Текст статьи. " * 30 + "</p>")
+    found = resolve_published(
+        tree=tree,
+        url="https://example.org/ru/1",
+        lang="ru",
+        text_head="МОСКВА, 28 июня 2020 г. /ТАСС/. Движение открывается",
+        fetched_at=NOW,
+    )
+    assert found.value == datetime(2020, 6, 28, tzinfo=UTC)
+    assert found.uncertain
+
+
+def test_year_only_guess_on_an_anti_bot_page_is_refused() -> None:
+    tree = lxml_html.fromstring((PAGES / "he_israelhayom_antibot_challenge.html").read_bytes())
+    warnings: list[str] = []
+    found = resolve_published(
+        tree=tree, url="https://www.israelhayom.co.il/article/x", lang="he", fetched_at=NOW, warnings=warnings
+    )
+    assert found == DateEvidence(None, "none", True)
+    assert any("year-only" in w for w in warnings)
+
+
+def test_htmldate_result_is_marked_uncertain() -> None:
+    tree = _tree("<p class='x'>Published 2024-05-17</p><p>" + "Article text. " * 30 + "</p>")
+    found = resolve_published(tree=tree, url="https://example.org/en/1", lang="en", fetched_at=NOW)
+    assert found.value is not None and found.value.date().isoformat() == "2024-05-17"
+    assert found.uncertain
+
+
+def test_modified_date() -> None:
+    published = datetime(2024, 3, 7, 7, 55, tzinfo=UTC)
+    assert resolve_modified([("jsonld", "2024-03-07T12:21:53Z")], published=published, fetched_at=NOW) == (
+        datetime(2024, 3, 7, 12, 21, 53, tzinfo=UTC),
+        "jsonld",
+    )
+    # Before publication or in the future: not a modification date.
+    assert resolve_modified([("jsonld", "2024-03-06T00:00:00Z")], published=published, fetched_at=NOW) == (None, None)
+    assert resolve_modified([("meta:article:modified_time", "2027-01-01T00:00:00Z")], published=published, fetched_at=NOW) == (
+        None,
+        None,
+    )
