@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import select
 
-from scheduler import rss_bytes
+from crawler.schedule.daemon import rss_bytes
 from storage.db import make_engine, make_session_factory
 from storage.models import Article, CrawlRun
 from tests.localsite import LocalSite

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         minute_seconds: float = typer.Option(60.0, "--minute-seconds", hidden=True),
     ) -> None:
         """Run the scheduler daemon: every enabled outlet on its interval or cron, the digest, housekeeping."""
-        import scheduler
+        from crawler.schedule import main as scheduler
 
         heartbeat_path = heartbeat or scheduler.DEFAULT_HEARTBEAT
         if healthcheck:

@@ -516,7 +516,7 @@ def test_the_scheduler_daemon_dispatches_through_scrapyd(pool: Cluster, pg_url: 
     """The Dispatcher seam: the APScheduler daemon's crawl job runs unchanged on a ScrapydDispatcher."""
     import json
 
-    import scheduler
+    from crawler.schedule import daemon as scheduler
     from crawler.config import load_settings
 
     expected = publish(local_site, "daemon_run", article_pieces()[4:6])

@@ -19,10 +19,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-import scheduler
+from crawler.schedule import daemon as daemon_module
+from crawler.schedule import housekeeping
+from crawler.schedule import main as scheduler_main
 from crawler.config import ConfigError, Settings
 from crawler.schedule.dispatch import LocalSubprocessDispatcher, ProcessSupervisor, make_dispatcher
-from scheduler import CrawlPlan, OutletSchedule, crontab_weekdays, first_run_time, plan_crawls
+from crawler.schedule.plans import CrawlPlan, OutletSchedule, crontab_weekdays, first_run_time, plan_crawls
 from storage import maintenance
 from storage.db import make_engine, make_session_factory
 from storage.models import Article, Base, CrawlRun, Failure, Source, SourceLock
@@ -222,29 +224,29 @@ def test_archive_pruning_keeps_recent_files(tmp_path: Path) -> None:
     month_ago = time.time() - 31 * 86400
     os.utime(old, (month_ago, month_ago))
     os.utime(other, (month_ago, month_ago))
-    assert scheduler.prune_archive(tmp_path, keep_days=30) == [old]
+    assert housekeeping.prune_archive(tmp_path, keep_days=30) == [old]
     assert recent.exists() and other.exists()
 
 
 def test_vacuum_runs_on_sqlite(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     Base.metadata.create_all(engine)
-    assert scheduler.vacuum(engine).startswith("sqlite: VACUUM")
+    assert housekeeping.vacuum(engine).startswith("sqlite: VACUUM")
 
 
 def test_vacuum_runs_on_postgresql(pg_url: str) -> None:
     engine = make_engine(pg_url)
     Base.metadata.create_all(engine)
-    assert scheduler.vacuum(engine) == "postgresql: VACUUM ANALYZE"
+    assert housekeeping.vacuum(engine) == "postgresql: VACUUM ANALYZE"
     engine.dispose()
 
 
 # --- daemon jobs in-process --------------------------------------------------------------------------------
 
 
-def _daemon(tmp_path: Path, **options: Any) -> scheduler.Daemon:
+def _daemon(tmp_path: Path, **options: Any) -> daemon_module.Daemon:
     settings = Settings.model_validate({"storage": {"url": f"sqlite:///{tmp_path / 'cw.db'}"}})
-    return scheduler.Daemon(settings, scheduler.DaemonOptions(heartbeat_path=None, **options), outlets=[])
+    return daemon_module.Daemon(settings, daemon_module.DaemonOptions(heartbeat_path=None, **options), outlets=[])
 
 
 def test_the_built_schedule(tmp_path: Path) -> None:
@@ -262,7 +264,7 @@ def test_the_built_schedule(tmp_path: Path) -> None:
         OutletSchedule("tass_ru", True, None, "0 6 * * 1-5"),
         OutletSchedule("off", False, None, None),
     ]
-    daemon = scheduler.Daemon(settings, scheduler.DaemonOptions(heartbeat_path=None), outlets=outlets)
+    daemon = daemon_module.Daemon(settings, daemon_module.DaemonOptions(heartbeat_path=None), outlets=outlets)
     # 08:00 in Jerusalem: today's 07:00 digest was due an hour ago and none was written, so it is caught up.
     now = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
     built = daemon.build(now=now)
@@ -284,7 +286,7 @@ def test_the_built_schedule(tmp_path: Path) -> None:
 
     with daemon.sessions.begin() as session:
         session.add(Digest(day="2026-03-02", window="", created_at=now - timedelta(minutes=30)))
-    second = scheduler.Daemon(settings, scheduler.DaemonOptions(heartbeat_path=None), outlets=outlets)
+    second = daemon_module.Daemon(settings, daemon_module.DaemonOptions(heartbeat_path=None), outlets=outlets)
     assert "digest:catchup" not in {job.id for job in second.build(now=now).get_jobs()}
     second.engine.dispose()
     daemon.engine.dispose()
@@ -296,9 +298,9 @@ class FakeDispatcher:
     def __init__(self, status: str, returncode: int) -> None:
         self.status, self.returncode = status, returncode
 
-    def crawl(self, source: str) -> scheduler.DispatchResult:
+    def crawl(self, source: str) -> daemon_module.DispatchResult:
         now = datetime.now(timezone.utc)
-        return scheduler.DispatchResult(f"crawl:{source}", self.status, self.returncode, _dead_pid(), now, now)
+        return daemon_module.DispatchResult(f"crawl:{source}", self.status, self.returncode, _dead_pid(), now, now)
 
     def running(self) -> dict[str, int]:
         return {}
@@ -316,8 +318,8 @@ class FakeDispatcher:
 )
 def test_a_crawl_that_left_no_run_still_leaves_a_failed_run(tmp_path: Path, status: str, code: int, reason: str) -> None:
     settings = Settings.model_validate({"storage": {"url": f"sqlite:///{tmp_path / 'cw.db'}"}})
-    daemon = scheduler.Daemon(
-        settings, scheduler.DaemonOptions(heartbeat_path=None), outlets=[], dispatcher=FakeDispatcher(status, code)
+    daemon = daemon_module.Daemon(
+        settings, daemon_module.DaemonOptions(heartbeat_path=None), outlets=[], dispatcher=FakeDispatcher(status, code)
     )
     daemon.crawl_job("alpha")
     with daemon.sessions() as session:
@@ -330,8 +332,8 @@ def test_a_crawl_that_left_no_run_still_leaves_a_failed_run(tmp_path: Path, stat
 
 def test_skipped_because_another_process_holds_the_source_is_not_a_failure(tmp_path: Path) -> None:
     settings = Settings.model_validate({"storage": {"url": f"sqlite:///{tmp_path / 'cw.db'}"}})
-    daemon = scheduler.Daemon(
-        settings, scheduler.DaemonOptions(heartbeat_path=None), outlets=[], dispatcher=FakeDispatcher("ok", 0)
+    daemon = daemon_module.Daemon(
+        settings, daemon_module.DaemonOptions(heartbeat_path=None), outlets=[], dispatcher=FakeDispatcher("ok", 0)
     )
     now = datetime.now(timezone.utc)
     with daemon.sessions.begin() as session:
@@ -347,14 +349,14 @@ def test_skipped_because_another_process_holds_the_source_is_not_a_failure(tmp_p
 def test_a_missing_or_failing_digest_is_a_recorded_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     daemon = _daemon(tmp_path)
     missing = "import sys; print(\"Usage: coverwatch\\nError: No such command 'digest'.\", file=sys.stderr); sys.exit(2)"
-    monkeypatch.setattr(scheduler, "coverwatch_command", lambda settings: ([sys.executable, "-c", missing], []))
+    monkeypatch.setattr(daemon_module, "coverwatch_command", lambda settings: ([sys.executable, "-c", missing], []))
     result = daemon.run_digest()
     assert result.status == "error" and "No such command" in result.output_tail
     crash = "raise SystemExit(1)"
-    monkeypatch.setattr(scheduler, "coverwatch_command", lambda settings: ([sys.executable, "-c", crash], []))
+    monkeypatch.setattr(daemon_module, "coverwatch_command", lambda settings: ([sys.executable, "-c", crash], []))
     daemon.run_digest()
     with daemon.sessions() as session:
-        reasons = list(session.scalars(select(Failure.reason).where(Failure.source == scheduler.DIGEST_SOURCE)))
+        reasons = list(session.scalars(select(Failure.reason).where(Failure.source == daemon_module.DIGEST_SOURCE)))
     assert reasons == ["digest_unavailable", "digest_failed"]
     daemon.engine.dispose()
 
@@ -378,8 +380,8 @@ def test_housekeeping_prunes_and_reaps(tmp_path: Path) -> None:
 def test_an_unreachable_database_is_waited_for_then_exit_code_3() -> None:
     settings = Settings.model_validate({"storage": {"url": "postgresql://coverwatch@127.0.0.1:1/coverwatch"}})
     started = time.monotonic()
-    options = scheduler.DaemonOptions(heartbeat_path=None, db_wait_s=0.2)
-    assert scheduler.run_daemon(settings, options) == scheduler.EXIT_STORAGE_UNAVAILABLE  # restartable, unlike 2
+    options = daemon_module.DaemonOptions(heartbeat_path=None, db_wait_s=0.2)
+    assert scheduler_main.run_daemon(settings, options) == daemon_module.EXIT_STORAGE_UNAVAILABLE  # restartable, unlike 2
     assert time.monotonic() - started < 30
 
 
@@ -389,10 +391,10 @@ def test_heartbeat_file_and_healthcheck(tmp_path: Path) -> None:
     daemon.options.heartbeat_path = beat
     daemon.heartbeat_job()
     assert json.loads(beat.read_text())["pid"] == os.getpid()
-    assert scheduler.heartbeat_ok(beat)
-    assert not scheduler.heartbeat_ok(beat, now=time.time() + scheduler.HEARTBEAT_STALE_S + 1)
-    assert scheduler.main(["--healthcheck", "--heartbeat", str(beat)]) == 0
-    assert scheduler.main(["--healthcheck", "--heartbeat", str(tmp_path / "none")]) == 1
+    assert scheduler_main.heartbeat_ok(beat)
+    assert not scheduler_main.heartbeat_ok(beat, now=time.time() + daemon_module.HEARTBEAT_STALE_S + 1)
+    assert scheduler_main.main(["--healthcheck", "--heartbeat", str(beat)]) == 0
+    assert scheduler_main.main(["--healthcheck", "--heartbeat", str(tmp_path / "none")]) == 1
     daemon.engine.dispose()
 
 
@@ -414,7 +416,7 @@ def test_cli_schedule_and_health_commands(tmp_path: Path, local_site) -> None:  
     assert runner.invoke(app, ["schedule", "--healthcheck", "--heartbeat", str(beat)]).exit_code == 0
     assert runner.invoke(app, ["schedule", "--run-job", "nonsense", "--config", str(config)]).exit_code == 2
 
-    sessions = scheduler.open_database(Settings.model_validate({"storage": {"url": f"sqlite:///{tmp_path / 'cw.db'}"}}))[1]
+    sessions = housekeeping.open_database(Settings.model_validate({"storage": {"url": f"sqlite:///{tmp_path / 'cw.db'}"}}))[1]
     with sessions.begin() as session:
         repo.sync_source(session, "alpha", title="Alpha", language=None, routes=["rss"], enabled=True)
         for _ in range(3):
