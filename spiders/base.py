@@ -16,9 +16,9 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure as TwistedFailure
 
-from crawler.fetch.blocking import detect_block
+from crawler.discover.blocking import detect_block
 from crawler.discover.feeds import Lead, ListingError
-from crawler.fetch.items import FetchedPage, LeadRecord
+from crawler.discover.items import FetchedPage, LeadRecord
 from crawler.model import STATUS_LEAD_ONLY, STATUS_METADATA_ONLY
 from crawler.dedup.urls import canonical_url, is_safe_public_url, url_key
 from spiders.outlet import Outlet

@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         config: Optional[Path] = ConfigOption,
     ) -> None:
         """Rate every source's health now from its recorded runs, and print why."""
-        from crawler.health.alerts import deliver_pending
+        from crawler.notify.alerts import deliver_pending
         from crawler.fetch.runner import open_store
         from spiders.registry import select_outlets
         from storage import health_repo

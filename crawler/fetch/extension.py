@@ -140,7 +140,7 @@ class CrawlContext:
         exc = failure.value
         if isinstance(exc, HttpError):
             status = exc.response.status
-            from crawler.fetch.blocking import detect_block
+            from crawler.discover.blocking import detect_block
 
             block = detect_block(status, exc.response.body, (exc.response.headers.get(b"Content-Type") or b"").decode("latin-1"))
             return block or f"http_{status}", status, f"HTTP {status}"

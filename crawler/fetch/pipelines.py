@@ -12,7 +12,7 @@ from scrapy.crawler import Crawler
 
 from crawler.fetch.extension import STORAGE_ERRORS
 from crawler.extract.article import ExtractionHints, extract_document
-from crawler.fetch.items import FetchedPage, LeadRecord
+from crawler.discover.items import FetchedPage, LeadRecord
 from crawler.model import STATUS_FULL, STATUS_LEAD_ONLY, STATUS_PDF_PENDING, DateEvidence, ExtractedArticle
 from crawler.fetch.processing import ArticleProcessor
 

@@ -14,7 +14,7 @@ from crawler.discover import aggregator
 from crawler.relevance import assess as relevance
 from crawler.config import Settings
 from crawler.discover.feeds import Lead
-from crawler.fetch.items import FetchedPage
+from crawler.discover.items import FetchedPage
 from crawler.model import ExtractedArticle
 from crawler.dedup.urls import canonical_url, clean_link, url_key
 from storage import repo

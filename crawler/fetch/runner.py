@@ -130,7 +130,7 @@ def run_crawl(
     except STORAGE_ERRORS as error:
         lost = lost or storage_reason(error)
     if not lost:
-        from crawler.health.post_run import after_runs  # health ratings and alerts, also for crawls run from cron
+        from crawler.notify.post_run import after_runs  # health ratings and alerts, also for crawls run from cron
 
         after_runs(settings, sessions, [report.run_id for report in reports if report.run_id is not None])
     engine.dispose()

@@ -1,5 +1,6 @@
-"""health: is each source still delivering? Ratings after every crawl (healthy, degraded, failing, blocked) with
-their reasons, the alerts sent on a change of state, and the post-run hook that ties them to a crawl.
+"""health: is each source still delivering? The rating of a source from its recorded runs and failures
+(healthy, degraded, failing, blocked), with the reason.
 
-May import `crawler.config` and `storage`; never Scrapy or the web framework.
+Pure: imports only `crawler.config`; the store (`storage.health_repo`) loads its inputs and keeps its state, and
+`crawler.notify` tells people when it changes.
 """

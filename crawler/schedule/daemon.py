@@ -365,7 +365,7 @@ class Daemon:
                 interrupted_runs=interrupted,
             )
             if not self.stop_requested.is_set():
-                from crawler.health.post_run import after_sources
+                from crawler.notify.post_run import after_sources
 
                 after_sources(self.settings, self.sessions, [source])
         finally:
@@ -471,7 +471,7 @@ class Daemon:
         self._run_job("health", self.run_health)
 
     def run_health(self) -> list[Any]:
-        from crawler.health.post_run import after_sources
+        from crawler.notify.post_run import after_sources
 
         if not self.plans:
             outlets = self.outlets if self.outlets is not None else load_outlet_schedules(self.settings)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.fetch.blocking import detect_block
+from crawler.discover.blocking import detect_block
 from crawler.discover.feeds import ListingError, decode_xml, parse_feed
 from crawler.discover.sitemaps import parse_sitemap
 from spiders.sources import JSONAPI, HTMLListing, WordPressAPI

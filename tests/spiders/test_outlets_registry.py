@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from lxml import html as lxml_html
 
-from crawler.fetch.blocking import detect_block
+from crawler.discover.blocking import detect_block
 from crawler.config import load_settings
 from crawler.extract.article import ExtractionHints, extract_document
 from crawler.textnorm import fold_whitespace

@@ -56,7 +56,7 @@ def _change(sessions: Any, source: str, state: str, reason: str) -> None:
 def test_state_change_is_mailed_once_and_logged(
     tmp_path: Path, smtp: tuple[Inbox, int], caplog: pytest.LogCaptureFixture
 ) -> None:
-    from crawler.health.alerts import deliver_pending
+    from crawler.notify.alerts import deliver_pending
     from storage.models import HealthEvent
 
     inbox, port = smtp
@@ -95,7 +95,7 @@ def test_state_change_is_mailed_once_and_logged(
 
 
 def test_failed_delivery_is_retried_later(tmp_path: Path, smtp: tuple[Inbox, int], caplog: pytest.LogCaptureFixture) -> None:
-    from crawler.health.alerts import deliver_pending
+    from crawler.notify.alerts import deliver_pending
 
     inbox, port = smtp
     down = _settings(tmp_path, free_port())  # nothing listens there
@@ -113,7 +113,7 @@ def test_failed_delivery_is_retried_later(tmp_path: Path, smtp: tuple[Inbox, int
 
 
 def test_without_email_the_log_is_the_channel(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
-    from crawler.health.alerts import deliver_pending
+    from crawler.notify.alerts import deliver_pending
     from storage.models import HealthEvent
 
     inbox, port = smtp
@@ -127,7 +127,7 @@ def test_without_email_the_log_is_the_channel(tmp_path: Path, smtp: tuple[Inbox,
 
 
 def test_post_run_hook_rates_and_alerts_without_raising(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
-    from crawler.health.post_run import after_runs
+    from crawler.notify.post_run import after_runs
     from storage import repo
     from storage.models import Source
 

@@ -23,7 +23,7 @@ def after_sources(
     settings: Settings, sessions: sessionmaker[Session], sources: list[str], now: datetime | None = None
 ) -> list[SourceHealth]:
     """Evaluate and store the health of these sources, then deliver pending alerts."""
-    from crawler.health.alerts import deliver_pending
+    from crawler.notify.alerts import deliver_pending
 
     try:
         with sessions.begin() as session:
