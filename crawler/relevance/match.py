@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from crawler.relevance.datelines import dateline_spans
 from crawler.relevance.morphology import (
     SCRIPT_ARABIC,
     SCRIPT_CYRILLIC,
@@ -33,38 +34,6 @@ FIELDS = ("title", "lead", "text")
 # ("al-Qassam", "אל-קסאם"), quotes and brackets around a name ("ЧВК «Вагнер»", 'حركة "حماس"',
 # "حركة (حماس)"). Other punctuation (commas, full stops) ends the alias.
 _ALIAS_GAP = re.compile(r"[\s\-‐‑–־\"'«»“”„()\[\]]*")
-
-# Wire datelines. A story filed from Moscow is not about Russia, so a place named here is no mention.
-# Agencies whose name may follow a Title-case place ("Moscow (AP) —"); an ALL-CAPS place, a date or a
-# right-to-left place needs no known agency.
-_KNOWN_AGENCIES = frozenset(
-    a.casefold()
-    for a in (
-        "Reuters", "AP", "AFP", "TASS", "ТАСС", "RIA", "RIA Novosti", "РИА Новости", "Interfax", "Интерфакс",
-        "Xinhua", "dpa", "UPI", "Bloomberg", "CNN", "JTA", "WAFA", "Anadolu", "AA", "ANI", "IANS", "ANSA",
-        "EFE", "Sputnik", "RT", "BBC", "Al Jazeera", "Times of Israel", "ToI",
-    )
-)
-_PLACE = r"(?P<place>[^\W\d_][^\W\d_'’.]*(?:[ /][^\W\d_][^\W\d_'’.]*){0,3})"
-_DATELINE_AGENCY = re.compile(
-    r"^[\s\"«“]*" + _PLACE
-    + r"(?:\s*/[^/\n]{1,30}/)?"  # IGORA /Leningrad Region/
-    + r"(?P<date>\s*,\s*[^\n()/–—]{1,30}?)?"  # , March 7 | , 29 июня.
-    + r"\s*[-–—:]?\s*"
-    + r"(?:\((?P<ag1>[^()\n]{1,25})\)|/(?P<ag2>[^/\n]{1,25})/\.?)"  # (Reuters) | /ТАСС/.
-)
-_DATELINE_DASH = re.compile(
-    r"^[\s\"«“]*(?P<place>[A-ZА-ЯЁ][A-ZА-ЯЁ'’.]+(?:[ /][A-ZА-ЯЁ][A-ZА-ЯЁ'’.]+){0,3})"
-    r"(?P<date>,\s*[^\n–—]{1,30}?)?\s*(?:—|–|--|-)\s"
-    # "КАИР, 18 авг - РИА Новости." : the agency after the dash belongs to the dateline too
-    r"(?:(?:РИА Новости|ТАСС|Интерфакс|Reuters|AP|AFP|TASS|RIA Novosti|Sputnik|Спутник|Прайм|ПРАЙМ)\.?)?"
-)
-# Arabic wires often drop the brackets: "موسكو - رويترز".
-_DATELINE_ARABIC = re.compile(
-    r"^\s*(?P<place>[\u0600-\u06ff]+(?: [\u0600-\u06ff]+)?)\s*[-–—:]\s*\(?\s*"
-    r"(?:رويترز|أ ?ف ?ب|ا ?ف ?ب|سبوتنيك|الأناضول|وكالات|د ?ب ?أ|تاس|نوفوستي|وفا)"
-)
-
 
 @dataclass(frozen=True)
 class Hit:
@@ -205,34 +174,6 @@ def scan_field(name: str, text: str, index: AliasIndex, tokens: list[Token] | No
             if j is not None:
                 hits.append(Hit(alias, name, tok.start, tokens[j].end, i, j))
     return FieldTokens(name, text, tokens), _resolve_overlaps(hits)
-
-
-def dateline_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of wire datelines at the start of the text or of any paragraph."""
-    spans = []
-    offset = 0
-    for para in text.split("\n"):
-        span = _dateline_in(para)
-        if span is not None:
-            spans.append((offset + span[0], offset + span[1]))
-        offset += len(para) + 1
-    return spans
-
-
-def _dateline_in(para: str) -> tuple[int, int] | None:
-    head = para[:120]
-    m = _DATELINE_AGENCY.match(head)
-    if m:
-        place = m.group("place")
-        agency = (m.group("ag1") or m.group("ag2") or "").strip().casefold()
-        rtl = bool(re.match(r"[\u0590-\u06ff]", place))
-        if place.isupper() or rtl or m.group("date") or agency in _KNOWN_AGENCIES:
-            return m.start("place"), m.end()
-    for rx in (_DATELINE_DASH, _DATELINE_ARABIC):
-        m = rx.match(head)
-        if m:
-            return m.start("place"), m.end()
-    return None
 
 
 def _in_spans(hit: Hit, spans: list[tuple[int, int]]) -> bool:
