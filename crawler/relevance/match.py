@@ -2,7 +2,8 @@
 
 `find_hits(fields, profile)` returns every alias occurrence in the title, lead and text, after
 * longest-match overlap resolution ("Russian foreign ministry" beats "Russian"),
-* dropping mentions inside a wire dateline ("MOSCOW (Reuters) -", "МОСКВА, 29 июня. /ТАСС/."),
+* dropping mentions inside a wire dateline ("MOSCOW (Reuters) -", "МОСКВА, 29 июня. /ТАСС/."; datelines.py),
+* dropping Russia named as a nationality ("два гражданина России"; mentions.py),
 * keeping ambiguous aliases (Arabic حماس = "enthusiasm") only with context.
 No substring matching anywhere: an alias is a sequence of whole words, each possibly inflected.
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from crawler.relevance.datelines import dateline_spans
+from crawler.relevance.mentions import nationality_mentions
 from crawler.relevance.morphology import (
     SCRIPT_ARABIC,
     SCRIPT_CYRILLIC,
@@ -50,6 +53,10 @@ class Hit:
     def side(self) -> str:
         return self.alias.side
 
+    @property
+    def group(self) -> str:
+        return self.alias.group
+
 
 @dataclass(frozen=True)
 class FieldTokens:
@@ -65,6 +72,7 @@ class HitReport:
     unconfirmed: list[Hit]  # ambiguous aliases dropped for lack of context
     fields: dict[str, FieldTokens]
     term_hits: dict[str, list[Hit]]  # term list name -> occurrences (context words, damping words)
+    nationality: list[Hit] = dc_field(default_factory=list)  # Russia named as someone's nationality, dropped
 
 
 class AliasIndex:
@@ -164,8 +172,10 @@ def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
     return sorted(kept, key=lambda h: h.start)
 
 
-def scan_field(name: str, text: str, index: AliasIndex, tokens: list[Token] | None = None) -> tuple[FieldTokens, list[Hit]]:
-    """Every alias occurrence in one field, overlaps resolved."""
+def scan_field(name: str, text: str, index: AliasIndex, tokens: list[Token] | None = None, *,
+               per_group: bool = False) -> tuple[FieldTokens, list[Hit]]:
+    """Every alias occurrence in one field, overlaps resolved (within each group when `per_group`: a word may
+    be in several term lists, "الحرب" is both Hamas context and a war word)."""
     tokens = tokenize(text) if tokens is None else tokens
     hits = []
     for i, tok in enumerate(tokens):
@@ -173,6 +183,12 @@ def scan_field(name: str, text: str, index: AliasIndex, tokens: list[Token] | No
             j = _match_at(alias, tokens, i, text)
             if j is not None:
                 hits.append(Hit(alias, name, tok.start, tokens[j].end, i, j))
+    if per_group:
+        by_group: dict[str, list[Hit]] = defaultdict(list)
+        for h in hits:
+            by_group[h.alias.group].append(h)
+        resolved = sorted((h for group in by_group.values() for h in _resolve_overlaps(group)), key=lambda h: h.start)
+        return FieldTokens(name, text, tokens), resolved
     return FieldTokens(name, text, tokens), _resolve_overlaps(hits)
 
 
@@ -200,7 +216,8 @@ def _confirmed(hit: Hit, profile: Profile, fields: dict[str, FieldTokens], conte
 
 
 def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
-    """Entity and term occurrences in each field (title/lead/text), with dateline and ambiguity rules applied."""
+    """Entity and term occurrences in each field (title/lead/text), with the dateline, nationality and ambiguity
+    rules applied."""
     entity_index = _index_for(profile)
     term_index = _terms_index_for(profile)
     scanned: dict[str, FieldTokens] = {}
@@ -215,9 +232,13 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
         for h in hits:
             (dateline if _in_spans(h, spans) else raw).append(h)
         if term_index is not None:
-            _, thits = scan_field(name, text, term_index, ft.tokens)
+            _, thits = scan_field(name, text, term_index, ft.tokens, per_group=True)
             for h in thits:
                 term_hits[h.alias.group].append(h)
+    nationality = nationality_mentions(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality})
+    if nationality:
+        dropped = {id(h) for h in nationality}
+        raw = [h for h in raw if id(h) not in dropped]
     sure_sides = {h.side for h in raw if not h.alias.ambiguous}
     kept, unconfirmed = [], []
     for h in raw:
@@ -225,7 +246,7 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
             kept.append(h)
         else:
             unconfirmed.append(h)
-    return HitReport(kept, dateline, unconfirmed, scanned, dict(term_hits))
+    return HitReport(kept, dateline, unconfirmed, scanned, dict(term_hits), nationality)
 
 
 # Compiled indexes are cached per profile object: profiles are immutable after loading.
