@@ -484,7 +484,7 @@ def evaluate(items: list[dict[str, Any]], threshold: float | None, show_errors: 
     errors, borderline = [], []
     t0 = time.perf_counter()
     for it in items:
-        rel = score(it["title"], it["text"], it["lang"], profile, threshold=threshold)
+        rel = score(it["title"], it["text"], it["lang"], profile, lead=it.get("lead"), threshold=threshold)
         if it["borderline"]:
             borderline.append((it, rel))
             continue
