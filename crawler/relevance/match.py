@@ -3,7 +3,8 @@
 `find_hits(fields, profile)` returns every alias occurrence in the title, lead and text, after
 * longest-match overlap resolution ("Russian foreign ministry" beats "Russian"),
 * dropping mentions inside a wire dateline ("MOSCOW (Reuters) -", "МОСКВА, 29 июня. /ТАСС/."; datelines.py),
-* dropping Russia named as a nationality ("два гражданина России"; mentions.py),
+* dropping Russia named as a nationality ("два гражданина России") and state media credited as a source
+  ("передает ТАСС"; mentions.py),
 * keeping ambiguous aliases (Arabic حماس = "enthusiasm") only with context.
 No substring matching anywhere: an alias is a sequence of whole words, each possibly inflected.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from crawler.relevance.datelines import dateline_spans
-from crawler.relevance.mentions import nationality_mentions
+from crawler.relevance.mentions import nationality_mentions, source_credits
 from crawler.relevance.morphology import (
     SCRIPT_ARABIC,
     SCRIPT_CYRILLIC,
@@ -72,7 +73,8 @@ class HitReport:
     unconfirmed: list[Hit]  # ambiguous aliases dropped for lack of context
     fields: dict[str, FieldTokens]
     term_hits: dict[str, list[Hit]]  # term list name -> occurrences (context words, damping words)
-    nationality: list[Hit] = dc_field(default_factory=list)  # Russia named as someone's nationality, dropped
+    nationality: list[Hit] = dc_field(default_factory=list)  # Russia named as people's nationality, dropped
+    source_credit: list[Hit] = dc_field(default_factory=list)  # state media credited as a report's source, dropped
 
 
 class AliasIndex:
@@ -235,10 +237,12 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
             _, thits = scan_field(name, text, term_index, ft.tokens, per_group=True)
             for h in thits:
                 term_hits[h.alias.group].append(h)
-    nationality = nationality_mentions(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality})
-    if nationality:
-        dropped = {id(h) for h in nationality}
-        raw = [h for h in raw if id(h) not in dropped]
+    after_digit = {(h.field, h.first) for h in raw if h.first > 0 and scanned[h.field].tokens[h.first - 1].text.isdigit()}
+    nationality = nationality_mentions(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality},
+                                       after_digit)
+    sources = source_credits(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.source})
+    dropped = {id(h) for h in (*nationality, *sources)}
+    raw = [h for h in raw if id(h) not in dropped]
     sure_sides = {h.side for h in raw if not h.alias.ambiguous}
     kept, unconfirmed = [], []
     for h in raw:
@@ -246,7 +250,7 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
             kept.append(h)
         else:
             unconfirmed.append(h)
-    return HitReport(kept, dateline, unconfirmed, scanned, dict(term_hits), nationality)
+    return HitReport(kept, dateline, unconfirmed, scanned, dict(term_hits), nationality, sources)
 
 
 # Compiled indexes are cached per profile object: profiles are immutable after loading.

@@ -1,20 +1,29 @@
-"""Mentions that name a side without the side acting: a nationality and a war's name.
+"""Mentions that name a side without the side acting: a nationality, a source credit, the war as a topic.
 
-* "два гражданина России", "a hostage with Russian citizenship", "בעל אזרחות רוסית", "الجنسية الروسية":
-  Russia named as someone's nationality is a person's passport, not the Russian state. Mentions of the
-  groups marked `nationality = true` (the country, the adjective; never a person) are dropped like datelines
-  when a word of the profile's `nationality_terms` list stands within `nationality_window` words of them.
-* "Putin and Raisi met in Moscow to discuss the Israel-Hamas war", "обсудили ... конфликт Израиля и ХАМАС",
-  "لمناقشة الحرب بين إسرائيل وحماس", "דנו במלחמה בין ישראל לחמאס": Hamas named as a party of the war's name,
-  with the war a topic on someone's agenda, is the war as a subject of another meeting, not Hamas as an actor.
-  A Hamas-side mention is such a topic when a word of `war_party_terms` (Israel) stands within
-  `war_name_window` - 1 words of it, a word of `war_terms` (war, conflict) within `war_name_window` words, and a
-  word of `topic_terms` (discuss, including, обсудили, بحث, דנו) at most `topic_window` words before it.
-  Scoring weakens sentences whose Hamas-side mentions are all such topics. Measured on the dev set: without
-  the topic word the rule also weakened "during the Israel–Hamas war Russia condemned the Al-Aqsa Flood" (a
-  real stance); "Putin offered to mediate between Israel and Hamas" (no war word) and "the Hamas attack on
-  Israel" stay actors. A plain enumeration is no signal on its own: "Russia has ties to all the key players,
-  including Israel, Iran ... and Hamas" is a relation.
+Dropped before scoring (like datelines), each reported in the explanation:
+* **nationality** — "два гражданина России", "a hostage with Russian citizenship", "בעל אזרחות רוסית",
+  "الجنسية الروسية", "шесть россиян", "two Russians": Russia named as people's nationality is their passport,
+  not the Russian state. Applies to the groups marked `nationality = true` (the country, the adjective and the
+  demonym; never a person), within `nationality_window` words of a word of `nationality_terms`, or right after
+  a number (a digit or a word of `number_terms`): people are counted, a state is not.
+* **source credit** — "передает ТАСС", "сообщает РИА Новости со ссылкой на источник", "according to TASS":
+  state media named as the source of a report are not an actor in it. Applies to the groups marked
+  `source = true`, within `attribution_window` words after a word of `attribution_terms`. "A Hamas leader
+  told RT" (an interview) is kept: "told" is not a reporting verb.
+
+Kept, but marked *passing* so scoring weakens a sentence whose Hamas-side mentions are all passing, and
+a title naming only Russia is not completed by them:
+* **the war as a topic** — "met in Moscow to discuss the Israel-Hamas war", "обсудили ... конфликт Израиля и
+  ХАМАС", "لمناقشة الحرب بين إسرائيل وحماس", "דנו במלחמה בין ישראל לחמאס": a word of `war_party_terms`
+  (Israel) within `war_name_window` - 1 words, a word of `war_terms` within `war_name_window` words, and a word
+  of `topic_terms` (discuss, including, обсудили, بحث, דנו) at most `topic_window` words before the mention.
+* **background** — "на фоне гибели ... главы политбюро движения ХАМАС", "amid the war with Hamas", "על רקע",
+  "على خلفية": a word of `background_terms` at most `topic_window` words before the mention.
+
+Measured on the dev set: without the topic word the war rule also weakened "during the Israel–Hamas war
+Russia condemned the Al-Aqsa Flood" (a real stance); "Putin offered to mediate between Israel and Hamas" (no
+war word) and "the Hamas attack on Israel" stay actors. A plain enumeration is no signal on its own: "Russia
+has ties to all the key players, including Israel, Iran ... and Hamas" is a relation.
 """
 
 from __future__ import annotations
@@ -51,35 +60,48 @@ def _near(hit: Mention, others: Sequence[Mention], window: int) -> bool:
     )
 
 
-def nationality_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring,
-                         nationality_groups: set[str]) -> list[M]:
-    """Hits of the groups whose names are also nationalities (`nationality = true`: Russia, "Russian") that
-    only give someone's nationality ("citizens of Russia", "Russian citizenship")."""
-    words = term_hits.get(sc.nationality_terms or "", [])
-    if not words:
-        return []
-    return [h for h in hits if h.group in nationality_groups and _near(h, words, sc.nationality_window)]
-
-
 def _after(hit: Mention, others: Sequence[Mention], window: int) -> bool:
     """A hit of `others` in the same field ending at most `window` words before `hit`."""
     return any(o.field == hit.field and 0 < hit.first - o.last <= window for o in others)
 
 
-def war_topic_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring) -> set[tuple[str, int]]:
-    """(field, start) of the Hamas-side hits that name the war as a topic of discussion ("met to discuss the
-    Israel-Hamas war", "issues including the Israel-Hamas conflict")."""
-    parties = term_hits.get(sc.war_party_terms or "", [])
-    wars = term_hits.get(sc.war_terms or "", [])
-    topics = term_hits.get(sc.topic_terms or "", [])
-    if not parties or not wars or not topics:
-        return set()
+def _terms(term_hits: dict[str, list[M]], name: str | None) -> list[M]:
+    return term_hits.get(name or "", [])
+
+
+def nationality_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring,
+                         nationality_groups: set[str], after_number: set[tuple[str, int]]) -> list[M]:
+    """Hits of the `nationality = true` groups that give people's nationality. `after_number` holds the
+    (field, first token) of the hits right after a digit, found by the caller who has the tokens."""
+    words = _terms(term_hits, sc.nationality_terms)
+    numbers = _terms(term_hits, sc.number_terms)
+    return [
+        h for h in hits
+        if h.group in nationality_groups
+        and (_near(h, words, sc.nationality_window) or _after(h, numbers, 1) or (h.field, h.first) in after_number)
+    ]
+
+
+def source_credits(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring, source_groups: set[str]) -> list[M]:
+    """Hits of the `source = true` groups named as the source of a report ("передает ТАСС")."""
+    verbs = _terms(term_hits, sc.attribution_terms)
+    return [h for h in hits if h.group in source_groups and _after(h, verbs, sc.attribution_window)]
+
+
+def passing_hamas_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring) -> set[tuple[str, int]]:
+    """(field, start) of the Hamas-side hits named in passing: the war as a topic, or background."""
+    parties = _terms(term_hits, sc.war_party_terms)
+    wars = _terms(term_hits, sc.war_terms)
+    topics = _terms(term_hits, sc.topic_terms)
+    background = _terms(term_hits, sc.background_terms)
     window = sc.war_name_window
+
+    def war_topic(h: Mention) -> bool:
+        return (_near(h, parties, max(window - 1, 1)) and _near(h, wars, window)
+                and _after(h, topics, sc.topic_window))
+
     return {
         (h.field, h.start)
         for h in hits
-        if h.side == "hamas"
-        and _near(h, parties, max(window - 1, 1))
-        and _near(h, wars, window)
-        and _after(h, topics, sc.topic_window)
+        if h.side == "hamas" and (war_topic(h) or _after(h, background, sc.topic_window))
     }

@@ -28,7 +28,7 @@ import math
 from crawler.relevance.evidence import Evidence, HitsByField, Terms, max_weight, score_from_evidence
 from crawler.relevance.links import Sentence, cross_sentence_links, find_cues
 from crawler.relevance.match import Hit, HitReport
-from crawler.relevance.mentions import war_topic_mentions
+from crawler.relevance.mentions import passing_hamas_mentions
 from crawler.relevance.profile import Profile
 from crawler.relevance.sentences import Segment, aside_only, in_foreign_aside, segments
 
@@ -63,17 +63,18 @@ def collect_evidence(report: HitReport, profile: Profile, *, use_lead: bool = Tr
     conflict = report.term_hits.get(sc.dominant_conflict or "", [])
     doc_damped = len(conflict) >= max(sc.dominant_min, sc.dominant_ratio * max(len(hamas_list), 1), 1)
     evidence: list[Evidence] = []
-    # "met in Moscow to discuss the Israel-Hamas war": Hamas named only as a party of the war on an agenda is the
-    # war as a topic, not Hamas acting. A span whose Hamas-side mentions are all such topics is weakened.
-    war_names = war_topic_mentions(hamas_list, report.term_hits, sc)
+    # "met in Moscow to discuss the Israel-Hamas war", "на фоне гибели главы ХАМАС": Hamas named in passing (the
+    # war on an agenda, a background) is not Hamas acting. A span whose Hamas-side mentions are all passing is
+    # weakened, and they do not complete a title that names only Russia.
+    passing = passing_hamas_mentions(hamas_list, report.term_hits, sc)
 
-    def only_war_names(hits: list[Hit]) -> bool:
-        return bool(hits) and all((h.field, h.start) in war_names for h in hits)
+    def only_passing(hits: list[Hit]) -> bool:
+        return bool(hits) and all((h.field, h.start) in passing for h in hits)
 
     title = report.fields["title"].text
     t_r, t_h = russia.within("title", 0, len(title)), hamas.within("title", 0, len(title))
     title_damped = doc_damped or _is_damped("title", 0, len(title), t_r, t_h, terms) or aside_only(title, 0, len(title), t_r, t_h)
-    title_damped = title_damped or only_war_names(t_h)
+    title_damped = title_damped or only_passing(t_h)
     if t_r and t_h:
         value = sc.title * max_weight(t_r) * max_weight(t_h) * (sc.damp_factor if title_damped else 1.0)
         evidence.append(Evidence("title", value, "title", 0, len(title), t_r, t_h, title_damped))
@@ -92,7 +93,7 @@ def collect_evidence(report: HitReport, profile: Profile, *, use_lead: bool = Tr
             s_r, s_h = russia.within(fname, seg.start, seg.end), hamas.within(fname, seg.start, seg.end)
             damped = doc_damped or _is_damped(fname, seg.start, seg.end, s_r, s_h, terms)
             damped = damped or (bool(s_r and s_h) and aside_only(ft.text, seg.start, seg.end, s_r, s_h))
-            damped = damped or only_war_names(s_h)
+            damped = damped or only_passing(s_h)
             sent = Sentence(seg, s_r, s_h, damped)
             find_cues(sent, fname, terms, sc)
             by_paragraph.setdefault(seg.paragraph, []).append(sent)
@@ -120,7 +121,7 @@ def collect_evidence(report: HitReport, profile: Profile, *, use_lead: bool = Tr
             for s in lead_segments
             for h in other.within(s.field, s.start, s.end)
             if not in_foreign_aside(report.fields[s.field].text, s.start, s.end, h, same.within(s.field, s.start, s.end))
-            and (h.field, h.start) not in war_names
+            and (h.field, h.start) not in passing
         ]
         if in_lead:
             value = sc.title_one_side * max_weight(t_r or t_h) * max_weight(in_lead)

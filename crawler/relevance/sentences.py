@@ -15,8 +15,10 @@ from crawler.relevance.match import Hit
 
 # Sentence ends: . ! ? … and the Arabic question mark, then optional closing quotes/brackets, then space;
 # also ; and the Arabic semicolon (independent clauses, headline lists "X; Y"), and a run of three or more
-# spaces or a tab, which is how scraped headline lists separate their items.
-_SENTENCE_END = re.compile(r"[.!?؟…;؛]+[\"'»”’)\]]*\s+|[ \u00a0]{3,}|\t+")
+# spaces or a tab, which is how scraped headline lists separate their items. Arabic and Hebrew copy often
+# omits the space after a full stop ("...قطاع غزة.ونوه بوتين"): a stop right before a letter of those scripts
+# ends the sentence too (a single-letter initial such as "أ.ف.ب" still does not).
+_SENTENCE_END = re.compile(r"[.!?؟…;؛]+[\"'»”’)\]]*\s+|[.!?؟…]+(?=[\u0590-\u05ea\u0620-\u064a])|[ \u00a0]{3,}|\t+")
 # "Mr. Putin", "U.S. officials", "Oct. 26": a full stop after these does not end a sentence.
 _ABBREVIATIONS = frozenset(
     ["mr", "mrs", "ms", "dr", "st", "gen", "lt", "col", "sgt", "capt", "gov", "sen", "rep", "prof", "jr", "sr", "inc",
