@@ -67,7 +67,8 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if m.group(0).startswith("."):
             lw = _LAST_WORD.search(before[:-1] + " ")
             word = lw.group(1).casefold().rstrip(".") if lw else ""
-            if (len(word) == 1 and word.isalpha()) or word in _ABBREVIATIONS:
+            initials = all(len(part) == 1 for part in word.split("."))  # "J.", "U.S", "أ.ف"
+            if (initials and word.replace(".", "").isalpha()) or word in _ABBREVIATIONS:
                 continue
         if nxt and nxt.islower() and m.group(0).strip():
             continue
