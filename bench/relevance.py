@@ -4,6 +4,9 @@
     .venv/bin/python bench/relevance.py --errors   # also list every wrong decision with its explanation
     .venv/bin/python bench/relevance.py --build    # rebuild the dev set from ../shared (needs trafilatura)
 
+The hand-collected web excerpts of bench/data/relevance_web.jsonl are scored with the dev set (two tables of
+their own, and counted in the held-out/tuning/all tables by their `split`).
+
 The dev set holds REAL texts only (see bench/data/README.md for how each item was taken and labelled).
 Items marked `borderline` are scored and listed but kept out of the precision/recall figures.
 The naive baseline is the rule "a Russia word and a Hamas word both appear" (substring keywords).
@@ -31,9 +34,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DEV_PATH = REPO / "bench" / "data" / "relevance_dev.jsonl"
+# Real web excerpts collected by hand for the hard cases (datelines, nationality, the war as a topic), each with
+# its URL and a label by reading; split into tune/heldout by a hash of the id before any was scored.
+WEB_PATH = REPO / "bench" / "data" / "relevance_web.jsonl"
 sys.path.insert(0, str(REPO))
 
-from crawler.relevance.assess import load_profile, score
+from crawler.relevance.assess import load_profile, score  # noqa: E402 (after the sys.path line)
 
 LANGS = ("he", "ar", "ru", "en")
 
@@ -436,6 +442,7 @@ def _fmt(x: float | None) -> str:
     return "  -  " if x is None else f"{x:.3f}"
 
 
+WEB_ID_PREFIXES = tuple(f"{lang}-web-" for lang in LANGS)
 Row = tuple[dict[str, Any], bool, bool]  # (item, our decision, the naive rule's decision)
 
 
@@ -477,7 +484,7 @@ def evaluate(items: list[dict[str, Any]], threshold: float | None, show_errors: 
     errors, borderline = [], []
     t0 = time.perf_counter()
     for it in items:
-        rel = score(it["title"], it["text"], it["lang"], profile, threshold=threshold)
+        rel = score(it["title"], it["text"], it["lang"], profile, lead=it.get("lead"), threshold=threshold)
         if it["borderline"]:
             borderline.append((it, rel))
             continue
@@ -495,6 +502,12 @@ def evaluate(items: list[dict[str, Any]], threshold: float | None, show_errors: 
            [r for r in rows if r[0].get("split", SPLIT_TUNE) == SPLIT_HELDOUT])
     _table(f"\n[tuning half ({SPLIT_TUNE}): the rules were written against these; documents + paragraphs]",
            [r for r in rows if r[0].get("split", SPLIT_TUNE) == SPLIT_TUNE])
+    web = [r for r in rows if r[0]["id"].startswith(WEB_ID_PREFIXES)]
+    if web:
+        _table(f"\n[web excerpts ({WEB_PATH.name}), held-out half: never used to change the rules]",
+               [r for r in web if r[0].get("split") == SPLIT_HELDOUT])
+        _table(f"\n[web excerpts ({WEB_PATH.name}), tuning half]",
+               [r for r in web if r[0].get("split") != SPLIT_HELDOUT])
     _table("\n[all items]", rows)
     by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for it, _, _ in rows:
@@ -511,6 +524,10 @@ def evaluate(items: list[dict[str, Any]], threshold: float | None, show_errors: 
             print(f"  borderline {it['id']}: {rel.explanation}")
 
 
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", action="store_true", help="rebuild bench/data/relevance_dev.jsonl from ../shared")
@@ -525,7 +542,9 @@ def main(argv: list[str] | None = None) -> int:
             for it in items:
                 fh.write(json.dumps(it, ensure_ascii=False) + "\n")
         print(f"wrote {len(items)} items to {DEV_PATH.relative_to(REPO)}")
-    items = [json.loads(line) for line in Path(args.dev).read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = _read_jsonl(Path(args.dev))
+    if args.dev == str(DEV_PATH) and WEB_PATH.exists():
+        items += _read_jsonl(WEB_PATH)
     evaluate(items, args.threshold, args.errors)
     return 0
 

@@ -142,12 +142,19 @@ def explain(
     if report.dateline:
         names = ", ".join(sorted({fields[h.field][h.start : h.end] for h in report.dateline}))
         notes.append(f"dateline ignored ({names})")
+    if report.nationality:
+        names = ", ".join(sorted({fields[h.field][h.start : h.end] for h in report.nationality}))
+        notes.append(f"nationality ignored ({names})")
+    if report.source_credit:
+        names = ", ".join(sorted({fields[h.field][h.start : h.end] for h in report.source_credit}))
+        notes.append(f"source credit ignored ({names})")
     if report.unconfirmed:
         names = ", ".join(sorted({fields[h.field][h.start : h.end] for h in report.unconfirmed}))
         notes.append(f"ambiguous word without context ignored ({names})")
     damped = sum(1 for e in evidence if e.damped)
     if damped:
-        notes.append(f"{damped} sentence{'s' if damped != 1 else ''} weakened by another conflict named alongside")
+        notes.append(f"{damped} sentence{'s' if damped != 1 else ''} weakened (another conflict or a comparison "
+                     "alongside, or Hamas named only in passing)")
     return f"{verdict}: {reason}" + (f" [{'; '.join(notes)}]" if notes else "")
 
 

@@ -2,7 +2,9 @@
 
 `find_hits(fields, profile)` returns every alias occurrence in the title, lead and text, after
 * longest-match overlap resolution ("Russian foreign ministry" beats "Russian"),
-* dropping mentions inside a wire dateline ("MOSCOW (Reuters) -", "МОСКВА, 29 июня. /ТАСС/."),
+* dropping mentions inside a wire dateline ("MOSCOW (Reuters) -", "МОСКВА, 29 июня. /ТАСС/."; datelines.py),
+* dropping Russia named as a nationality ("два гражданина России") and state media credited as a source
+  ("передает ТАСС"; mentions.py),
 * keeping ambiguous aliases (Arabic حماس = "enthusiasm") only with context.
 No substring matching anywhere: an alias is a sequence of whole words, each possibly inflected.
 """
@@ -12,7 +14,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 
+from crawler.relevance.datelines import dateline_spans
+from crawler.relevance.mentions import nationality_mentions, source_credits
 from crawler.relevance.morphology import (
     SCRIPT_ARABIC,
     SCRIPT_CYRILLIC,
@@ -34,38 +39,6 @@ FIELDS = ("title", "lead", "text")
 # "حركة (حماس)"). Other punctuation (commas, full stops) ends the alias.
 _ALIAS_GAP = re.compile(r"[\s\-‐‑–־\"'«»“”„()\[\]]*")
 
-# Wire datelines. A story filed from Moscow is not about Russia, so a place named here is no mention.
-# Agencies whose name may follow a Title-case place ("Moscow (AP) —"); an ALL-CAPS place, a date or a
-# right-to-left place needs no known agency.
-_KNOWN_AGENCIES = frozenset(
-    a.casefold()
-    for a in (
-        "Reuters", "AP", "AFP", "TASS", "ТАСС", "RIA", "RIA Novosti", "РИА Новости", "Interfax", "Интерфакс",
-        "Xinhua", "dpa", "UPI", "Bloomberg", "CNN", "JTA", "WAFA", "Anadolu", "AA", "ANI", "IANS", "ANSA",
-        "EFE", "Sputnik", "RT", "BBC", "Al Jazeera", "Times of Israel", "ToI",
-    )
-)
-_PLACE = r"(?P<place>[^\W\d_][^\W\d_'’.]*(?:[ /][^\W\d_][^\W\d_'’.]*){0,3})"
-_DATELINE_AGENCY = re.compile(
-    r"^[\s\"«“]*" + _PLACE
-    + r"(?:\s*/[^/\n]{1,30}/)?"  # IGORA /Leningrad Region/
-    + r"(?P<date>\s*,\s*[^\n()/–—]{1,30}?)?"  # , March 7 | , 29 июня.
-    + r"\s*[-–—:]?\s*"
-    + r"(?:\((?P<ag1>[^()\n]{1,25})\)|/(?P<ag2>[^/\n]{1,25})/\.?)"  # (Reuters) | /ТАСС/.
-)
-_DATELINE_DASH = re.compile(
-    r"^[\s\"«“]*(?P<place>[A-ZА-ЯЁ][A-ZА-ЯЁ'’.]+(?:[ /][A-ZА-ЯЁ][A-ZА-ЯЁ'’.]+){0,3})"
-    r"(?P<date>,\s*[^\n–—]{1,30}?)?\s*(?:—|–|--|-)\s"
-    # "КАИР, 18 авг - РИА Новости." : the agency after the dash belongs to the dateline too
-    r"(?:(?:РИА Новости|ТАСС|Интерфакс|Reuters|AP|AFP|TASS|RIA Novosti|Sputnik|Спутник|Прайм|ПРАЙМ)\.?)?"
-)
-# Arabic wires often drop the brackets: "موسكو - رويترز".
-_DATELINE_ARABIC = re.compile(
-    r"^\s*(?P<place>[\u0600-\u06ff]+(?: [\u0600-\u06ff]+)?)\s*[-–—:]\s*\(?\s*"
-    r"(?:رويترز|أ ?ف ?ب|ا ?ف ?ب|سبوتنيك|الأناضول|وكالات|د ?ب ?أ|تاس|نوفوستي|وفا)"
-)
-
-
 @dataclass(frozen=True)
 class Hit:
     """One alias occurrence in one field."""
@@ -80,6 +53,10 @@ class Hit:
     @property
     def side(self) -> str:
         return self.alias.side
+
+    @property
+    def group(self) -> str:
+        return self.alias.group
 
 
 @dataclass(frozen=True)
@@ -96,6 +73,8 @@ class HitReport:
     unconfirmed: list[Hit]  # ambiguous aliases dropped for lack of context
     fields: dict[str, FieldTokens]
     term_hits: dict[str, list[Hit]]  # term list name -> occurrences (context words, damping words)
+    nationality: list[Hit] = dc_field(default_factory=list)  # Russia named as people's nationality, dropped
+    source_credit: list[Hit] = dc_field(default_factory=list)  # state media credited as a report's source, dropped
 
 
 class AliasIndex:
@@ -195,8 +174,10 @@ def _resolve_overlaps(hits: list[Hit]) -> list[Hit]:
     return sorted(kept, key=lambda h: h.start)
 
 
-def scan_field(name: str, text: str, index: AliasIndex, tokens: list[Token] | None = None) -> tuple[FieldTokens, list[Hit]]:
-    """Every alias occurrence in one field, overlaps resolved."""
+def scan_field(name: str, text: str, index: AliasIndex, tokens: list[Token] | None = None, *,
+               per_group: bool = False) -> tuple[FieldTokens, list[Hit]]:
+    """Every alias occurrence in one field, overlaps resolved (within each group when `per_group`: a word may
+    be in several term lists, "الحرب" is both Hamas context and a war word)."""
     tokens = tokenize(text) if tokens is None else tokens
     hits = []
     for i, tok in enumerate(tokens):
@@ -204,35 +185,13 @@ def scan_field(name: str, text: str, index: AliasIndex, tokens: list[Token] | No
             j = _match_at(alias, tokens, i, text)
             if j is not None:
                 hits.append(Hit(alias, name, tok.start, tokens[j].end, i, j))
+    if per_group:
+        by_group: dict[str, list[Hit]] = defaultdict(list)
+        for h in hits:
+            by_group[h.alias.group].append(h)
+        resolved = sorted((h for group in by_group.values() for h in _resolve_overlaps(group)), key=lambda h: h.start)
+        return FieldTokens(name, text, tokens), resolved
     return FieldTokens(name, text, tokens), _resolve_overlaps(hits)
-
-
-def dateline_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of wire datelines at the start of the text or of any paragraph."""
-    spans = []
-    offset = 0
-    for para in text.split("\n"):
-        span = _dateline_in(para)
-        if span is not None:
-            spans.append((offset + span[0], offset + span[1]))
-        offset += len(para) + 1
-    return spans
-
-
-def _dateline_in(para: str) -> tuple[int, int] | None:
-    head = para[:120]
-    m = _DATELINE_AGENCY.match(head)
-    if m:
-        place = m.group("place")
-        agency = (m.group("ag1") or m.group("ag2") or "").strip().casefold()
-        rtl = bool(re.match(r"[\u0590-\u06ff]", place))
-        if place.isupper() or rtl or m.group("date") or agency in _KNOWN_AGENCIES:
-            return m.start("place"), m.end()
-    for rx in (_DATELINE_DASH, _DATELINE_ARABIC):
-        m = rx.match(head)
-        if m:
-            return m.start("place"), m.end()
-    return None
 
 
 def _in_spans(hit: Hit, spans: list[tuple[int, int]]) -> bool:
@@ -259,7 +218,8 @@ def _confirmed(hit: Hit, profile: Profile, fields: dict[str, FieldTokens], conte
 
 
 def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
-    """Entity and term occurrences in each field (title/lead/text), with dateline and ambiguity rules applied."""
+    """Entity and term occurrences in each field (title/lead/text), with the dateline, nationality and ambiguity
+    rules applied."""
     entity_index = _index_for(profile)
     term_index = _terms_index_for(profile)
     scanned: dict[str, FieldTokens] = {}
@@ -274,9 +234,15 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
         for h in hits:
             (dateline if _in_spans(h, spans) else raw).append(h)
         if term_index is not None:
-            _, thits = scan_field(name, text, term_index, ft.tokens)
+            _, thits = scan_field(name, text, term_index, ft.tokens, per_group=True)
             for h in thits:
                 term_hits[h.alias.group].append(h)
+    after_digit = {(h.field, h.first) for h in raw if h.first > 0 and scanned[h.field].tokens[h.first - 1].text.isdigit()}
+    nationality = nationality_mentions(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality},
+                                       after_digit)
+    sources = source_credits(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.source})
+    dropped = {id(h) for h in (*nationality, *sources)}
+    raw = [h for h in raw if id(h) not in dropped]
     sure_sides = {h.side for h in raw if not h.alias.ambiguous}
     kept, unconfirmed = [], []
     for h in raw:
@@ -284,7 +250,7 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
             kept.append(h)
         else:
             unconfirmed.append(h)
-    return HitReport(kept, dateline, unconfirmed, scanned, dict(term_hits))
+    return HitReport(kept, dateline, unconfirmed, scanned, dict(term_hits), nationality, sources)
 
 
 # Compiled indexes are cached per profile object: profiles are immutable after loading.

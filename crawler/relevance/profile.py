@@ -69,6 +69,8 @@ class Group:
     aliases: tuple[Alias, ...]
     context: str | None = None  # name of the term list that confirms this group's ambiguous aliases
     veto_next: frozenset[str] = frozenset()  # normalised words that, right after an ambiguous alias, rule it out
+    nationality: bool = False  # its names also give a person's nationality ("citizens of Russia")
+    source: bool = False  # its names are also the source credited for a report ("передает ТАСС")
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,17 @@ class Scoring:
     continuation_window: int = 1
     reference_terms: str | None = None
     hamas_reference_terms: str | None = None
+    nationality_terms: str | None = None
+    nationality_window: int = 2
+    war_party_terms: str | None = None
+    war_terms: str | None = None
+    war_name_window: int = 4
+    topic_terms: str | None = None
+    topic_window: int = 8
+    background_terms: str | None = None
+    number_terms: str | None = None
+    attribution_terms: str | None = None
+    attribution_window: int = 3
 
 
 @dataclass(frozen=True)
@@ -193,7 +206,12 @@ def _parse_group(gid: str, table: dict[str, Any]) -> Group:
     context = table.get("context")
     if context is not None and not isinstance(context, str):
         raise ProfileError(f"{where}.context must be the name of a [terms.*] table")
-    return Group(gid, side, weight, tuple(aliases), context, frozenset(veto_words))
+    flags = {}
+    for key in ("nationality", "source"):
+        flags[key] = table.get(key, False)
+        if not isinstance(flags[key], bool):
+            raise ProfileError(f"{where}.{key} must be true or false")
+    return Group(gid, side, weight, tuple(aliases), context, frozenset(veto_words), **flags)
 
 
 def _list_name(table: dict[str, Any], key: str) -> str | None:
@@ -206,7 +224,8 @@ def _list_name(table: dict[str, Any], key: str) -> str | None:
 
 # Scoring keys that name a [terms.*] table (checked against the profile's term lists once it is parsed).
 TERM_LIST_KEYS = ("dominant_conflict", "relation_terms", "continuation_terms", "reference_terms",
-                  "hamas_reference_terms")
+                  "hamas_reference_terms", "nationality_terms", "war_party_terms", "war_terms", "topic_terms", "background_terms",
+                  "number_terms", "attribution_terms")
 
 
 def _parse_scoring(table: dict[str, Any]) -> Scoring:
@@ -240,6 +259,17 @@ def _parse_scoring(table: dict[str, Any]) -> Scoring:
         continuation_window=int(_number(table, "continuation_window", d.continuation_window, where, 0, 100)),
         reference_terms=names["reference_terms"],
         hamas_reference_terms=names["hamas_reference_terms"],
+        nationality_terms=names["nationality_terms"],
+        nationality_window=int(_number(table, "nationality_window", d.nationality_window, where, 0, 100)),
+        war_party_terms=names["war_party_terms"],
+        war_terms=names["war_terms"],
+        war_name_window=int(_number(table, "war_name_window", d.war_name_window, where, 0, 100)),
+        topic_terms=names["topic_terms"],
+        topic_window=int(_number(table, "topic_window", d.topic_window, where, 0, 100)),
+        background_terms=names["background_terms"],
+        number_terms=names["number_terms"],
+        attribution_terms=names["attribution_terms"],
+        attribution_window=int(_number(table, "attribution_window", d.attribution_window, where, 0, 100)),
     )
 
 

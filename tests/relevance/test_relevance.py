@@ -442,7 +442,7 @@ def test_hamas_description_links_only_after_hamas_and_only_unambiguous_descripti
 
 
 def test_quote_boundaries_skip_hebrew_abbreviations_and_inch_marks():
-    from crawler.relevance.scoring import quoted_boundaries
+    from crawler.relevance.sentences import quoted_boundaries
 
     text = 'אמר כי "זה ברור. אבל לא כאן". ארה"ב הגיבה. בצה"ל שתקו.'
     inside = quoted_boundaries(text, 0, len(text), [text.index("אבל"), text.index("ארה"), text.index("בצה")])

@@ -1,0 +1,110 @@
+"""Mentions that name a side without the side acting: a nationality, a source credit, the war as a topic.
+
+Dropped before scoring (like datelines), each reported in the explanation:
+* **nationality** — "два гражданина России", "a hostage with Russian citizenship", "בעל אזרחות רוסית",
+  "الجنسية الروسية", "шесть россиян", "two Russians": Russia named as people's nationality is their passport,
+  not the Russian state. Applies to the groups marked `nationality = true` (the country, the adjective and the
+  demonym; never a person), within `nationality_window` words of a word of `nationality_terms`, or next to a
+  number (a digit before it, a word of `number_terms` either side: "16 روسيا", "روسيّا واحدا", "عدد الروس"):
+  people are counted, a state is not.
+* **source credit** — "передает ТАСС", "сообщает РИА Новости со ссылкой на источник", "according to TASS":
+  state media named as the source of a report are not an actor in it. Applies to the groups marked
+  `source = true`, within `attribution_window` words after a word of `attribution_terms`. "A Hamas leader
+  told RT" (an interview) is kept: "told" is not a reporting verb.
+
+Kept, but marked *passing* so scoring weakens a sentence whose Hamas-side mentions are all passing, and
+a title naming only Russia is not completed by them:
+* **the war's name** — "met in Moscow to discuss the Israel-Hamas war", "обсудили ... конфликт Израиля и
+  ХАМАС", "بعد ثلاثة أيام من الصراع بين حماس وإسرائيل", "דנו במלחמה בין ישראל לחמאס": a word of
+  `war_party_terms` (Israel) within `war_name_window` - 1 words and a word of `war_terms` within
+  `war_name_window` words. The war named as a topic or a date is not Hamas acting; Hamas's own acts in the war
+  are named otherwise ("Hamas attacked", "the Al-Aqsa Flood", a group of the profile).
+* **background** — "на фоне гибели ... главы политбюро движения ХАМАС", "amid the war with Hamas", "על רקע",
+  "على خلفية": a word of `background_terms` at most `topic_window` words before the mention.
+
+Measured on the dev set and three batches of real web excerpts: the first version also asked for a topic word
+before the war's name (discuss, including), because "during the Israel–Hamas war Russia condemned the Al-Aqsa
+Flood" (seed 002, a real stance) was otherwise lost; round 3 showed the war's name as a date ("three days
+into the conflict between Hamas and Israel, the Russian embassy said") is as passing, so the topic word went
+and the Al-Aqsa Flood became a Hamas-side name in the profile. "Putin offered to mediate between Israel and
+Hamas" (no war word) and "the Hamas attack on Israel" stay actors. A plain enumeration is no signal on its own: "Russia
+has ties to all the key players, including Israel, Iran ... and Hamas" is a relation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
+from crawler.relevance.profile import Scoring
+
+
+class Mention(Protocol):
+    """What these rules read of a hit (crawler.relevance.match.Hit, which imports this module)."""
+
+    @property
+    def side(self) -> str: ...
+
+    @property
+    def group(self) -> str: ...
+
+    field: str
+    start: int
+    first: int
+    last: int
+
+
+M = TypeVar("M", bound=Mention)
+
+
+def _near(hit: Mention, others: Sequence[Mention], window: int) -> bool:
+    """A hit of `others` in the same field within `window` words of `hit` (not overlapping it)."""
+    return any(
+        o.field == hit.field and (0 < hit.first - o.last <= window or 0 < o.first - hit.last <= window)
+        for o in others
+    )
+
+
+def _after(hit: Mention, others: Sequence[Mention], window: int) -> bool:
+    """A hit of `others` in the same field ending at most `window` words before `hit`."""
+    return any(o.field == hit.field and 0 < hit.first - o.last <= window for o in others)
+
+
+def _terms(term_hits: dict[str, list[M]], name: str | None) -> list[M]:
+    return term_hits.get(name or "", [])
+
+
+def nationality_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring,
+                         nationality_groups: set[str], after_number: set[tuple[str, int]]) -> list[M]:
+    """Hits of the `nationality = true` groups that give people's nationality. `after_number` holds the
+    (field, first token) of the hits right after a digit, found by the caller who has the tokens."""
+    words = _terms(term_hits, sc.nationality_terms)
+    numbers = _terms(term_hits, sc.number_terms)
+    return [
+        h for h in hits
+        if h.group in nationality_groups
+        and (_near(h, words, sc.nationality_window) or _near(h, numbers, 1) or (h.field, h.first) in after_number)
+    ]
+
+
+def source_credits(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring, source_groups: set[str]) -> list[M]:
+    """Hits of the `source = true` groups named as the source of a report ("передает ТАСС")."""
+    verbs = _terms(term_hits, sc.attribution_terms)
+    return [h for h in hits if h.group in source_groups and _after(h, verbs, sc.attribution_window)]
+
+
+def passing_hamas_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring) -> set[tuple[str, int]]:
+    """(field, start) of the Hamas-side hits named in passing: in the war's name, or as background."""
+    parties = _terms(term_hits, sc.war_party_terms)
+    wars = _terms(term_hits, sc.war_terms)
+    background = _terms(term_hits, sc.background_terms)
+    window = sc.war_name_window
+
+    def war_name(h: Mention) -> bool:
+        return _near(h, parties, max(window - 1, 1)) and _near(h, wars, window)
+
+    return {
+        (h.field, h.start)
+        for h in hits
+        if h.side == "hamas" and (war_name(h) or _after(h, background, sc.topic_window))
+    }
