@@ -154,3 +154,12 @@ def test_notify_urls_take_secrets_from_the_environment_only(tmp_path: Path) -> N
             load_settings(config, environ={})
     config.write_text('[notify]\nurls = ["mailtos://user:${SMTP_PW}@example.org?token=${NTFY_TOKEN}"]\n', encoding="utf-8")
     assert load_settings(config, environ={"SMTP_PW": "pw", "NTFY_TOKEN": "tk"}).notify.urls == ["mailtos://user:pw@example.org?token=tk"]
+
+
+def test_config_check_names_an_apprise_url_it_cannot_use(tmp_path: Path) -> None:
+    config = tmp_path / "coverwatch.toml"
+    config.write_text('[notify]\nurls = ["json://127.0.0.1:9/ok", "nosuchservice://example.org/x"]\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "config", "check", "--config", str(config)],
+                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    message = " ".join(result.stderr.split())  # the console may wrap the line
+    assert result.returncode == 2 and "notify.urls.1: Apprise does not understand this nosuchservice:// URL" in message
