@@ -18,13 +18,14 @@ COPY requirements.lock ./
 RUN pip install --no-deps -r requirements.lock \
     && pip check
 
-# The project itself, without dependencies. --no-build-isolation builds with the image's own setuptools, so the
-# build does not fetch an unpinned setuptools/wheel from PyPI either.
+# The project itself, without dependencies. --no-build-isolation builds with the setuptools and wheel the lock just
+# installed (pyproject's [build-system] pins, copied into the lock by scripts/lock.py), never with what the base
+# image happens to ship or an unpinned download; --check-build-dependencies makes a lock without them fail here.
 COPY pyproject.toml README.md scheduler.py ./
 COPY crawler ./crawler
 COPY spiders ./spiders
 COPY storage ./storage
-RUN pip install --no-deps --no-build-isolation . \
+RUN pip install --no-deps --no-build-isolation --check-build-dependencies . \
     && python -c "import scheduler, crawler.cli"
 
 USER coverwatch

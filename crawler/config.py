@@ -7,6 +7,7 @@ that reads os.environ, so secrets have exactly one way in (and are never echoed 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,12 @@ ENV_DB_URL = "COVERWATCH_DB_URL"
 ENV_SMTP_PASSWORD = "COVERWATCH_SMTP_PASSWORD"
 ENV_UI_TOKEN = "COVERWATCH_UI_TOKEN"
 ENV_REDIS_URL = "COVERWATCH_REDIS_URL"
+# Extra Apprise URLs (whitespace-separated), for deployments that keep every notification URL out of the file.
+ENV_NOTIFY_URLS = "COVERWATCH_NOTIFY_URLS"
+# ${NAME} in a notify URL is filled from the environment: the file keeps the URL's shape, the environment its token.
+_ENV_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Query parameters that carry credentials in Apprise URLs; a literal value for one of them in the file is refused.
+_SECRET_QUERY_KEYS = ("token", "key", "apikey", "api_key", "secret", "password", "pass", "pswd", "auth", "webhook")
 
 
 class ConfigError(Exception):
@@ -131,6 +138,19 @@ class UISettings(_Strict):
     token: str | None = None  # only from the environment (COVERWATCH_UI_TOKEN)
 
 
+class NotifySettings(_Strict):
+    """Notifications beyond email, through Apprise URLs (Slack, Telegram, Teams, Matrix, Discord, ntfy, json:// ...)."""
+
+    # Apprise URLs; write secrets as ${ENV_NAME} (filled from the environment), never literally.
+    urls: list[str] = []
+    health_alerts: bool = True  # a source's health changes
+    digest_notice: bool = True  # "the digest for <day> is ready", once per digest window
+    # A story scoring at least this much is announced at once, not in the morning digest; None = off.
+    prompt_threshold: float | None = Field(None, ge=0, le=1)
+    prompt_max_age_hours: int = Field(24, ge=1)  # only stories first seen this recently (a new deploy is no flood)
+    timeout_s: int = Field(20, ge=1, le=300)  # a stuck notification service must not hold a crawl's exit
+
+
 class SourceSettings(_Strict):
     """A discovery route declared in config; `kind` selects the typed source in spiders/sources.py."""
 
@@ -186,6 +206,7 @@ class Settings(_Strict):
     health: HealthSettings = HealthSettings()
     ui: UISettings = UISettings()
     wikipedia: WikipediaSettings = WikipediaSettings()
+    notify: NotifySettings = NotifySettings()
     outlets: dict[str, OutletSettings] = {}
     config_path: str | None = None
 
@@ -195,6 +216,7 @@ class Settings(_Strict):
         data["digest"]["email"]["password"] = "***" if self.digest.email.password else None
         data["ui"]["token"] = "***" if self.ui.token else None
         data["storage"]["url"] = _mask_url_password(self.storage.url)
+        data["notify"]["urls"] = [url.partition("://")[0] + "://***" for url in self.notify.urls]
         return data
 
 
@@ -250,6 +272,38 @@ def _refuse_secrets_in_file(raw: dict[str, Any]) -> None:
     ui = raw.get("ui", {})
     if isinstance(ui, dict) and ui.get("token"):
         raise ConfigError(f"ui.token: secrets are read from the environment ({ENV_UI_TOKEN}), not the file")
+    notify = raw.get("notify", {})
+    urls = notify.get("urls", []) if isinstance(notify, dict) else []
+    for index, url in enumerate(urls if isinstance(urls, list) else []):
+        if isinstance(url, str) and _literal_secret(url):
+            raise ConfigError(
+                f"notify.urls.{index}: holds a literal credential; write it as ${{ENV_NAME}} and set that variable, "
+                f"or put the whole URL in {ENV_NOTIFY_URLS}"
+            )
+
+
+def _literal_secret(url: str) -> bool:
+    """True when a URL written in the file carries a password or a credential query parameter literally."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    if ":" in userinfo and not _ENV_PLACEHOLDER.fullmatch(userinfo.split(":", 1)[1]):
+        return True
+    return any(
+        key.lower() in _SECRET_QUERY_KEYS and value and not _ENV_PLACEHOLDER.fullmatch(value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
+
+
+def _fill_placeholders(url: str, env: dict[str, str] | os._Environ[str], where: str) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if not env.get(name):
+            raise ConfigError(f"{where}: the environment variable {name} is not set")
+        return env[name]
+
+    return _ENV_PLACEHOLDER.sub(value, url)
 
 
 def _apply_env(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> None:
@@ -261,3 +315,13 @@ def _apply_env(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> N
         raw.setdefault("ui", {})["token"] = env[ENV_UI_TOKEN]
     if env.get(ENV_REDIS_URL):
         raw.setdefault("dedup", {})["redis_url"] = env[ENV_REDIS_URL]
+    notify = raw.get("notify")
+    if isinstance(notify, dict) and isinstance(notify.get("urls"), list):
+        notify["urls"] = [
+            _fill_placeholders(url, env, f"notify.urls.{index}") if isinstance(url, str) else url
+            for index, url in enumerate(notify["urls"])
+        ]
+    if env.get(ENV_NOTIFY_URLS):
+        section = raw.setdefault("notify", {})
+        if isinstance(section, dict):
+            section["urls"] = [*section.get("urls", []), *env[ENV_NOTIFY_URLS].split()]

@@ -42,10 +42,28 @@ def closure(roots: list[str], extras_env: dict[str, str]) -> dict[str, str]:
     return seen
 
 
+def build_pins(build_system: dict[str, list[str]]) -> dict[str, str]:
+    """pyproject's [build-system] requires, which must be exact pins: the image builds without isolation from the lock."""
+    pins = {}
+    for raw in build_system["requires"]:
+        requirement = Requirement(raw)
+        specifiers = list(requirement.specifier)
+        if len(specifiers) != 1 or specifiers[0].operator != "==":
+            raise SystemExit(f"[build-system] requires {raw!r}: pin it exactly (name==version)")
+        pins[_name(requirement.name)] = f"{requirement.name}=={specifiers[0].version}"
+    return pins
+
+
 def main() -> None:
-    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    project = pyproject["project"]
     environment = {key: str(value) for key, value in default_environment().items()}
     runtime = closure(project["dependencies"], environment)
+    build = build_pins(pyproject["build-system"])
+    for key, pin in build.items():
+        if key in runtime and runtime[key] != pin:
+            raise SystemExit(f"installed {runtime[key]} but [build-system] pins {pin}: `.venv/bin/pip install {pin}` first")
+    runtime |= build
     test = closure(project["optional-dependencies"]["test"], environment)
     test_only = {key: pin for key, pin in test.items() if key not in runtime}
     (REPO / "requirements.lock").write_text(HEADER + "".join(f"{pin}\n" for _, pin in sorted(runtime.items())), encoding="utf-8")

@@ -260,3 +260,20 @@ class HealthEvent(Base):
     new_state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     alerted_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """A notification sent (or being sent) once ever: a digest notice per window, a prompt alert per story.
+
+    The unique key is the claim: the process that inserts it sends; another finds it and does not.
+    sent_at stays NULL while the send is in flight, and the row is deleted when sending fails, so a later run retries.
+    """
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # digest_notice | prompt_alert
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -63,6 +63,10 @@ def config_check(config: Optional[Path] = ConfigOption) -> None:
     settings = _settings(config)
     outlets = all_outlets(settings)
     enabled = sum(1 for outlet in outlets.values() if outlet.enabled)
+    if settings.notify.urls:
+        from crawler.notify.channel import check_urls
+
+        check_urls(settings.notify)  # an Apprise URL it cannot use is a config error now, not a lost alert later
     out.print(f"config OK: {settings.config_path or '(defaults)'}; {len(outlets)} outlets ({enabled} enabled)", highlight=False)
 
 
@@ -320,7 +324,7 @@ def relevance_command(
 
 # Feature areas add their commands from their own modules (digest, serve, schedule, probe, wiki, ...):
 # each defines register(app). Listed here so a missing module is an error, not a silently absent command.
-PLUGIN_MODULES: tuple[str, ...] = ("crawler.cli.probe", "crawler.cli.digest", "crawler.cli.schedule", "crawler.cli.scrapyd")
+PLUGIN_MODULES: tuple[str, ...] = ("crawler.cli.probe", "crawler.cli.digest", "crawler.cli.schedule", "crawler.cli.scrapyd", "crawler.cli.check")
 
 
 def _register_plugins() -> None:

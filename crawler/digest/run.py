@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.config import Settings
+from crawler.config import ConfigError, Settings
 from crawler.digest import format as fmt
 from crawler.digest import mailer, store
 from crawler.digest.data import DigestData
@@ -44,6 +44,7 @@ class DigestOutcome:
     record: store.DigestRecord
     sent: str  # "not requested" | "sent" | "already sent"
     refused: tuple[str, ...] = ()
+    notice: str = "off"  # the Apprise notice (crawler/notify): "off" | "sent" | "already sent" | "failed: …"
 
 
 def file_stem(data: DigestData) -> str:
@@ -137,4 +138,26 @@ def produce_digest(
     sent, refused = ("not requested", ())
     if send:
         sent, refused = send_digest(sessions, settings, record, data, now)
-    return DigestOutcome(data=data, paths=paths, record=record, sent=sent, refused=refused)
+    notice = announce_digest(settings, sessions, data, paths, now)
+    return DigestOutcome(data=data, paths=paths, record=record, sent=sent, refused=refused, notice=notice)
+
+
+def announce_digest(settings: Settings, sessions: sessionmaker[Session], data: DigestData, paths: dict[str, Path], now: datetime) -> str:
+    """Tell the team's chat that a finished day's digest is ready: once per digest window, ever.
+
+    A day still in progress (or a --since digest) is a look, not the day's digest, so it announces nothing.
+    """
+    from crawler.notify.channel import announce_once
+
+    if not settings.notify.digest_notice or data.since or not data.complete:
+        return "off"
+    title = fmt.subject(data)
+    lines = [f"{len(data.items)} stories from {len({item.outlet for item in data.items})} outlets"]
+    if data.health:
+        lines.append(f"{len(data.health)} sources with problems: " + ", ".join(problem.source for problem in data.health))
+    lines += [f"{name}: {path}" for name, path in paths.items()]
+    try:
+        return announce_once(settings.notify, sessions, kind="digest_notice", key=f"digest:{data.window_key}", title=title, body="\n".join(lines), now=now)
+    except ConfigError as error:  # an unusable Apprise URL must not cost the digest that was written
+        log.error("digest notice not sent: %s", error)
+        return f"failed: {error}"

@@ -1,4 +1,4 @@
-"""Health alerts: a source's state change goes to the log always, and by email when email is configured.
+"""Health alerts: a source's state change goes to the log always, by email and through Apprise when configured.
 
 Its own channel, separate from the content digest. Each HealthEvent is claimed (alerted_at set) before it is
 delivered and given back if delivery fails, so an alert goes out once even when several processes evaluate.
@@ -17,7 +17,7 @@ from email.utils import formatdate, make_msgid
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.config import EmailSettings, Settings
+from crawler.config import ConfigError, EmailSettings, Settings
 from crawler.health.rating import STATE_HEALTHY, STATE_UNKNOWN
 from storage import health_repo
 
@@ -57,6 +57,7 @@ class Alert:
 class AlertReport:
     logged: list[Alert] = field(default_factory=list)
     emailed: list[Alert] = field(default_factory=list)
+    notified: list[Alert] = field(default_factory=list)  # taken by at least one Apprise service
     error: str | None = None
 
 
@@ -107,7 +108,7 @@ def _log(alert: Alert) -> None:
 
 
 def deliver_pending(settings: Settings, sessions: sessionmaker[Session], now: datetime | None = None) -> AlertReport:
-    """Claim every undelivered HealthEvent, log it, mail it when email is on; give it back if mailing fails."""
+    """Claim every undelivered HealthEvent, log it, mail and notify it when configured; give it back if no channel took it."""
     now = now or utcnow()
     report = AlertReport()
     with sessions.begin() as session:
@@ -118,18 +119,47 @@ def deliver_pending(settings: Settings, sessions: sessionmaker[Session], now: da
     for _, alert in claimed:
         _log(alert)
         report.logged.append(alert)
-    email = settings.digest.email
-    to_mail = [(event_id, alert) for event_id, alert in claimed if alert.worth_mailing]
-    if not (email.enabled and email.recipients and to_mail):
+    to_send = [(event_id, alert) for event_id, alert in claimed if alert.worth_mailing]
+    if not to_send:
         return report
+    email = settings.digest.email
+    if email.enabled and email.recipients:
+        _mail(email, to_send, report)
+    if settings.notify.urls and settings.notify.health_alerts:
+        _notify(settings, to_send, report)
+    if report.error and not (report.emailed or report.notified):
+        # No channel took the alert: give it back, the next evaluation retries. One channel that took it is
+        # enough, since a retry would repeat it there.
+        with sessions.begin() as session:
+            health_repo.unclaim_events(session, [event_id for event_id, _ in to_send])
+    return report
+
+
+def _mail(email: EmailSettings, to_send: list[tuple[int, Alert]], report: AlertReport) -> None:
     try:
-        send(email, compose([alert for _, alert in to_mail], email.sender, email.recipients))
+        send(email, compose([alert for _, alert in to_send], email.sender, email.recipients))
     except (OSError, smtplib.SMTPException) as error:
         report.error = f"{type(error).__name__}: {error}"
         log.error("health alert email to %s failed (%s); will retry after the next evaluation", email.host, report.error)
-        with sessions.begin() as session:
-            health_repo.unclaim_events(session, [event_id for event_id, _ in to_mail])
-        return report
-    report.emailed = [alert for _, alert in to_mail]
-    log.info("health alert emailed to %s: %d change(s)", ", ".join(email.recipients), len(to_mail))
-    return report
+        return
+    report.emailed = [alert for _, alert in to_send]
+    log.info("health alert emailed to %s: %d change(s)", ", ".join(email.recipients), len(to_send))
+
+
+def _notify(settings: Settings, to_send: list[tuple[int, Alert]], report: AlertReport) -> None:
+    """The same alert through Apprise: the email's subject as title, its text as body."""
+    from crawler.notify.channel import FAILURE, INFO, send as notify_send
+
+    alerts = [alert for _, alert in to_send]
+    message = compose(alerts, settings.digest.email.sender, settings.digest.email.recipients)
+    kind = INFO if all(alert.is_recovery for alert in alerts) else FAILURE
+    try:
+        delivery = notify_send(settings.notify, str(message["Subject"]), message.get_content().strip(), kind)
+    except ConfigError as error:  # a URL Apprise cannot use: the alert stays pending until the config is fixed
+        report.error = "; ".join(filter(None, [report.error, f"notify: {error}"]))
+        log.error("health alert not notified: %s", error)
+        return
+    if delivery.delivered:
+        report.notified = alerts
+    if delivery.failed:
+        report.error = "; ".join(filter(None, [report.error, f"notify: {delivery.error()}"]))

@@ -1,4 +1,5 @@
-"""After a crawl: rate the health of the sources it ran and deliver alerts for state changes.
+"""After a crawl: rate the health of the sources it ran, deliver alerts for state changes, and send prompt
+alerts for stories above the prompt threshold (crawler/notify/prompt.py).
 
 Called at the end of crawler.fetch.runner.run_crawl (so cron crawls get it too) and by the scheduler daemon after
 a crawl subprocess ends (which covers crawls killed before they could call it). Never raises: a broken
@@ -25,14 +26,25 @@ def after_sources(
     """Evaluate and store the health of these sources, then deliver pending alerts."""
     from crawler.notify.alerts import deliver_pending
 
+    results: list[SourceHealth] = []
     try:
         with sessions.begin() as session:
             results = health_repo.refresh_health(session, sources, settings.health, now)
         deliver_pending(settings, sessions, now)
-        return results
     except Exception:  # the edge: a broken health check must never fail the crawl that triggered it
         log.exception("health evaluation after the run failed for %s", ", ".join(sources))
-        return []
+    _prompt_alerts(settings, sessions, now)
+    return results
+
+
+def _prompt_alerts(settings: Settings, sessions: sessionmaker[Session], now: datetime | None) -> None:
+    """Stories this run stored that cannot wait for the digest (crawler/notify/prompt.py), once per story."""
+    from crawler.notify.prompt import send_prompt_alerts
+
+    try:
+        send_prompt_alerts(settings, sessions, now)
+    except Exception:  # same edge: a notification service or a config slip must not fail the crawl
+        log.exception("prompt alerts after the run failed")
 
 
 def after_runs(settings: Settings, sessions: sessionmaker[Session], run_ids: list[int]) -> list[SourceHealth]:
