@@ -2,7 +2,7 @@
 
 Once per story, never once per report: every report of a story maps to one key (story_key), and the key is
 claimed in the notification ledger before sending, so a second report, a later run or another process finds it
-taken. Runs after each crawl (crawler/health/post_run.py); never raises into the crawl.
+taken. Runs after each crawl (crawler/notify/post_run.py); never raises into the crawl.
 """
 
 from __future__ import annotations

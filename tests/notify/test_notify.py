@@ -66,7 +66,7 @@ def _health_change(sessions: Any, source: str, state: str, reason: str) -> None:
 def test_webhook_gets_health_alert_digest_notice_and_one_prompt_alert_per_story(tmp_path: Path, receiver: WebhookReceiver) -> None:
     from crawler.digest.format import subject
     from crawler.digest.run import produce_digest
-    from crawler.health.post_run import after_sources
+    from crawler.notify.post_run import after_sources
     from storage.models import Notification
 
     settings = _settings(tmp_path, receiver.url())
@@ -124,7 +124,7 @@ def test_a_later_report_of_an_announced_story_is_not_announced_again_even_from_a
 
 
 def test_a_service_that_is_down_gets_the_alerts_again_on_the_next_run(tmp_path: Path, receiver: WebhookReceiver) -> None:
-    from crawler.health.alerts import deliver_pending
+    from crawler.notify.alerts import deliver_pending
     from crawler.notify.prompt import send_prompt_alerts
 
     settings = _settings(tmp_path, receiver.url(), digest_notice=False)
