@@ -10,8 +10,12 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from crawler.fetch.live_check import OutletCheck
 
 OUTLETS_ARGUMENT = typer.Argument(None, help="Outlet names (default: every enabled outlet).")
 LIVE_OPTION = typer.Option(False, "--live", help="Fetch from the real sites (the only mode: needs the network).")
@@ -32,8 +36,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """First deploy: per outlet, request each discovery route once (configured User-Agent, robots.txt obeyed,
         no retries), fetch and extract one article, and print what answered, how many leads, whether the article
-        was extracted and dated, and what blocked us. Exit 1 if an enabled outlet yields nothing.
-        Nothing is stored in the configured database."""
+        was extracted and dated, and what blocked us. Nothing is stored in the configured database.
+
+        Exit codes: 0 every enabled outlet yields leads; 1 at least one enabled outlet yields nothing; 2 a config error."""
         from crawler.cli.app import edge_errors
         from crawler.config import ConfigError, load_settings
 
@@ -63,7 +68,7 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(main())
 
 
-def _print_table(results: list) -> None:  # type: ignore[type-arg]
+def _print_table(results: list[OutletCheck]) -> None:
     from rich.console import Console
     from rich.table import Table
 

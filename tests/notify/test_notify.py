@@ -163,3 +163,39 @@ def test_config_check_names_an_apprise_url_it_cannot_use(tmp_path: Path) -> None
                             capture_output=True, text=True, cwd=REPO, timeout=120)
     message = " ".join(result.stderr.split())  # the console may wrap the line
     assert result.returncode == 2 and "notify.urls.1: Apprise does not understand this nosuchservice:// URL" in message
+
+
+def test_a_real_crawl_announces_its_high_scoring_story_once(tmp_path: Path, receiver: WebhookReceiver, local_site) -> None:  # type: ignore[no-untyped-def]
+    """The post-run hook of `coverwatch crawl` sends the prompt alert; the next crawl of the same feed does not."""
+    article = (REPO / "tests/fixtures/outlets/ynetnews/article_byv0vcw55.html").read_bytes()
+    local_site.add("/robots.txt", "User-agent: *\n", content_type="text/plain")
+    local_site.add("/feed.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>Story</title>'
+                                f"<link>{local_site.base}/articles/1</link></item></channel></rss>", content_type="application/rss+xml")
+    local_site.add("/articles/1", article)
+    config = tmp_path / "coverwatch.toml"
+    # Threshold 0: any scored article counts, so the test does not depend on how relevance scores this page.
+    config.write_text(
+        f"""
+[storage]
+url = "sqlite:///{tmp_path / 'cw.db'}"
+[crawl]
+download_delay = 0
+autothrottle_start_delay = 0
+recheck_window_hours = 0
+[notify]
+urls = ["{receiver.url()}"]
+prompt_threshold = 0.0
+[outlets.localnews]
+language = "en"
+article_url_pattern = '/articles/\\d+'
+sources = [{{kind = "rss", url = "{local_site.base}/feed.xml"}}]
+""",
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        crawl = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", "localnews", "--config", str(config)],
+                               capture_output=True, text=True, cwd=REPO, timeout=300)
+        assert crawl.returncode == 0, crawl.stderr[-3000:]
+    prompts = [post for post in receiver.posts if post["title"].startswith("[coverwatch] relevant now:")]
+    assert len(prompts) == 1, receiver.titles()
+    assert "Turkey" in prompts[0]["title"] and f"{local_site.base}/articles/1" in prompts[0]["message"]
