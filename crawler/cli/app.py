@@ -287,20 +287,24 @@ def extract(
 ) -> None:
     """Extract title, text, date, language and authors: one JSON object per file (stable interface)."""
     from crawler.extract.article import extract_file
+    from crawler.extract.budget import BudgetExceeded
 
     if output_format != "jsonl":
         console.print(f"unsupported --format {output_format!r}: only jsonl")
         raise typer.Exit(2)
-    failed = 0
+    failed = refused = 0
     for path in files:
         try:
             article = extract_file(path, url)
             record = {"path": str(path), **article.as_json()}
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, BudgetExceeded) as error:
             failed += 1
+            if isinstance(error, BudgetExceeded):  # input past the limits: one line, exit 2 (CLI input error)
+                refused += 1
+                console.print(f"input error: {path}: {error.detail}", highlight=False, soft_wrap=True)
             record = {"path": str(path), "url": url, "title": None, "text": "", "published_at": None, "language": None, "authors": [], "error": str(error)}
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    raise typer.Exit(1 if failed == len(files) else 0)
+    raise typer.Exit(2 if refused else 1 if failed == len(files) else 0)
 
 
 @app.command("relevance")
