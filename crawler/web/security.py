@@ -14,8 +14,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 from crawler.config import ConfigError, UISettings
 
@@ -39,6 +42,35 @@ SECURITY_HEADERS = {
 }
 # The stored digest HTML uses inline styles (mail clients need them): allowed there, scripts still not.
 DIGEST_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+
+# Row ids are 32-bit on PostgreSQL (SERIAL) and 64-bit on SQLite: the smaller bound holds for both.
+MAX_ROW_ID = 2**31 - 1
+# Directional embeddings, overrides and isolates: in a <title> (no <bdi> possible) they reverse the browser's tab
+# text and anything shown after it.
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+
+
+def bad_input(path: str, query: str) -> str | None:
+    """Why a request's URL is refused before any handler runs, or None. NUL bytes are never valid input: SQLite's
+    FTS5 and PostgreSQL both refuse them mid-query."""
+    if "\x00" in path or b"\x00" in unquote_to_bytes(query):
+        return "a NUL byte in the URL is not valid input"
+    return None
+
+
+def row_ids(values: Iterable[str]) -> list[int]:
+    """The valid row ids among query values: ASCII digits ("²" is a digit to str.isdigit, not to int) in range."""
+    ids = []
+    for value in values:
+        if value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= MAX_ROW_ID:
+            ids.append(int(value))
+    return ids
+
+
+def plain_title(text: str | None) -> str:
+    """Text for a <title>: without directional control characters, which no markup can isolate there."""
+    return _BIDI_CONTROLS.sub("", text or "")
 
 
 def is_loopback(host: str | None) -> bool:
