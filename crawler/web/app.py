@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Request
@@ -37,12 +37,13 @@ from crawler.web.security import (
     SAFE_METHODS,
     SECURITY_HEADERS,
     Guard,
-    bad_input,
+    bad_path,
     host_name,
     is_loopback,
     plain_title,
     row_ids,
     safe_next,
+    without_nul,
 )
 from storage.models import Digest
 
@@ -53,7 +54,7 @@ STYLESHEET = HERE / "static" / "app.css"
 # Reachable without authentication from other machines: the login form and the stylesheet it uses.
 PUBLIC_PATHS = frozenset({"/login", "/static/app.css"})
 # A row id in a path: a positive integer the database's id column can hold (else 404, never an overflow).
-RowId = PathParam(ge=1, le=MAX_ROW_ID)
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
 
 
 @lru_cache(maxsize=1)
@@ -117,9 +118,10 @@ def create_app(
         client = request.client.host if request.client else None
         local = is_loopback(client)
         authenticated = guard.authenticated(request.headers.get("authorization"), request.cookies.get(AUTH_COOKIE))
-        problem = bad_input(request.url.path, request.url.query)
+        problem = bad_path(request.url.path)
         if problem:  # refused before any handler or database sees it
-            return _secure(PlainTextResponse(problem, status_code=400))
+            return _secure(PlainTextResponse(problem, status_code=404))
+        request.scope["query_string"] = without_nul(request.scope.get("query_string", b""))
         if local and not authenticated and not guard.host_allowed(request.headers.get("host")):
             return _secure(PlainTextResponse("unexpected Host header: open the UI at http://127.0.0.1:<port>/", status_code=400))
         if not local and not authenticated:
@@ -177,7 +179,7 @@ def create_app(
         )
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
-    def article_page(request: Request, article_id: int = RowId) -> HTMLResponse:
+    def article_page(request: Request, article_id: RowId) -> HTMLResponse:
         with factory() as session:
             view = queries.article_view(session, article_id)
         if view is None:
@@ -197,7 +199,7 @@ def create_app(
         return render(request, "digests.html", digests=rows)
 
     @app.get("/digests/{digest_id}/html", response_class=HTMLResponse)
-    def digest_html(digest_id: int = RowId) -> Response:
+    def digest_html(digest_id: RowId) -> Response:
         with factory() as session:
             digest = session.get(Digest, digest_id)
             stored = (digest.paths or {}).get("html") if digest else None
@@ -234,7 +236,7 @@ def create_app(
     # --- actions (POST: CSRF-checked by require_csrf) ----------------------------------------------------
 
     @app.post("/article/{article_id}/review")
-    async def review(request: Request, article_id: int = RowId) -> Response:
+    async def review(request: Request, article_id: RowId) -> Response:
         form = await request.form()
         action = str(form.get("action") or "")
         if action not in queries.REVIEW_ACTIONS:
@@ -245,7 +247,7 @@ def create_app(
         return RedirectResponse(safe_next(str(form.get("next") or ""), f"/article/{article_id}"), status_code=303)
 
     @app.post("/article/{article_id}/note")
-    async def note(request: Request, article_id: int = RowId) -> Response:
+    async def note(request: Request, article_id: RowId) -> Response:
         form = await request.form()
         note_text = str(form.get("note") or "").replace("\x00", "")  # PostgreSQL text cannot hold NUL
         found = await run_in_threadpool(_write, factory, queries.set_note, article_id, note_text)
@@ -254,7 +256,7 @@ def create_app(
         return RedirectResponse(safe_next(str(form.get("next") or ""), f"/article/{article_id}"), status_code=303)
 
     @app.post("/digests/{digest_id}/reviewed")
-    async def digest_reviewed(request: Request, digest_id: int = RowId) -> Response:
+    async def digest_reviewed(request: Request, digest_id: RowId) -> Response:
         form = await request.form()
         try:
             await run_in_threadpool(_write, factory, store.mark_digest_reviewed, digest_id)

@@ -18,7 +18,6 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import unquote_to_bytes
 
 from crawler.config import ConfigError, UISettings
 
@@ -51,12 +50,17 @@ MAX_ROW_ID = 2**31 - 1
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 
 
-def bad_input(path: str, query: str) -> str | None:
-    """Why a request's URL is refused before any handler runs, or None. NUL bytes are never valid input: SQLite's
-    FTS5 and PostgreSQL both refuse them mid-query."""
-    if "\x00" in path or b"\x00" in unquote_to_bytes(query):
-        return "a NUL byte in the URL is not valid input"
-    return None
+def bad_path(path: str) -> str | None:
+    """Why a request's path is refused before any handler runs, or None (no route has a NUL in it)."""
+    return "a NUL byte in the path is not valid input" if "\x00" in path else None
+
+
+def without_nul(query_string: bytes) -> bytes:
+    """The raw query string with every NUL (raw or %00) replaced by U+FFFD. SQLite's FTS5 and PostgreSQL both
+    refuse NUL mid-query; the replacement character keeps the value a value that matches nothing, as before."""
+    if b"\x00" not in query_string and b"%00" not in query_string:
+        return query_string
+    return re.sub(rb"%00|\x00", b"%EF%BF%BD", query_string)
 
 
 def row_ids(values: Iterable[str]) -> list[int]:
