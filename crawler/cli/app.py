@@ -33,6 +33,8 @@ def edge_errors(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import DBAPIError
+
         from storage.db import StorageUnavailable
 
         try:
@@ -43,8 +45,18 @@ def edge_errors(function: Callable[..., Any]) -> Callable[..., Any]:
         except StorageUnavailable as error:
             console.print(f"[red]storage error:[/red] {error}", highlight=False)
             raise typer.Exit(2) from None
+        except DBAPIError as error:  # the database failed outside the crawl's own handling (a full disk at the lease)
+            console.print(f"[red]storage error:[/red] {_driver_reason(error)}", highlight=False)
+            raise typer.Exit(2) from None
 
     return wrapper
+
+
+def _driver_reason(error: Exception) -> str:
+    """The driver's own first line ("database or disk is full"), without SQL, parameters or traceback."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {lines[0] if lines else 'unknown error'}"
 
 
 def _settings(config: Optional[Path]) -> Settings:

@@ -62,7 +62,7 @@ class CrawlContext:
     def __init__(self, crawler: Crawler, settings: Settings) -> None:
         self.crawler = crawler
         self.settings = settings
-        self.engine = make_engine(settings.storage.url)
+        self.engine = make_engine(settings.storage.url, statement_timeout_s=settings.storage.statement_timeout_s)
         self.sessions = make_session_factory(self.engine)
         self.run_ids: dict[str, int] = {}
         self.known: dict[str, dict[str, tuple[datetime, datetime | None, str]]] = {}

@@ -10,7 +10,6 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
-from scrapy.http.response.html import HtmlResponse
 from scrapy.responsetypes import responsetypes
 
 from crawler.fetch.archive import WarcIndex, WarcWriterSink
