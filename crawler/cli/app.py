@@ -40,13 +40,14 @@ def edge_errors(function: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return function(*args, **kwargs)
         except ConfigError as error:
-            console.print(f"[red]config error:[/red] {error}", highlight=False)
+            # soft_wrap: one line whatever the terminal width, so logs and scripts see one line.
+            console.print(f"[red]config error:[/red] {error}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except StorageUnavailable as error:
-            console.print(f"[red]storage error:[/red] {error}", highlight=False)
+            console.print(f"[red]storage error:[/red] {error}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except DBAPIError as error:  # the database failed outside the crawl's own handling (a full disk at the lease)
-            console.print(f"[red]storage error:[/red] {_driver_reason(error)}", highlight=False)
+            console.print(f"[red]storage error:[/red] {_driver_reason(error)}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
