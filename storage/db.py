@@ -5,7 +5,8 @@ forwarding, a server stopped with SIGSTOP. Silence must not hang a crawl that ho
 - PostgreSQL: libpq's connect timeout; TCP keepalives and `tcp_user_timeout` (a dead peer is noticed by the
   kernel); a server-side `statement_timeout`; and, because none of those helps when something in between still
   acknowledges our packets, a client-side watchdog that shuts the socket of any statement (or connection check)
-  running past `statement_timeout_s`, which the driver reports as a lost connection (a storage error).
+  running past `statement_timeout_s`, which the driver reports as a lost connection (a storage error). The server
+  also ends a session of ours idle inside a transaction that long, so a frozen writer's row locks are released.
 - SQLite: a busy timeout, so a writer waits for another's lock instead of failing or hanging.
 """
 
@@ -49,11 +50,11 @@ def make_engine(url: str, *, statement_timeout_s: float = DEFAULT_STATEMENT_TIME
             engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
-        server_timeout_ms = int(statement_timeout_s * 1000)
-        engine = create_engine(
-            url,
-            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": f"-c statement_timeout={server_timeout_ms}", **PG_TCP_OPTIONS},
-        )
+        # The server gives up on our statements at the same bound, and on a session of ours left idle inside a
+        # transaction (our side froze or died mid-write): its row locks would otherwise block the next run.
+        timeout_ms = int(statement_timeout_s * 1000)
+        options = f"-c statement_timeout={timeout_ms} -c idle_in_transaction_session_timeout={timeout_ms}"
+        engine = create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "options": options, **PG_TCP_OPTIONS})
     except (ArgumentError, ImportError, ValueError) as exc:  # unknown scheme, missing driver, unparsable URL
         raise StorageUnavailable(f"database URL {_masked(url)} cannot be used: {type(exc).__name__}: {exc}") from None
     _watch(engine, statement_timeout_s)
@@ -163,6 +164,7 @@ def _watch(engine: Engine, seconds: float) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _arm(connection: Any, cursor: Any, statement: Any, parameters: Any, context: Any, executemany: bool) -> None:
+        _WATCHDOG.disarm(connection.info.pop("watchdog", None))  # never two deadlines for one connection
         connection.info["watchdog"] = _WATCHDOG.arm(connection.connection.dbapi_connection.fileno(), seconds)
 
     @event.listens_for(engine, "after_cursor_execute")
