@@ -133,8 +133,13 @@ def crawl(
     archive: Optional[Path] = typer.Option(None, "--archive", help="Write every response to WARC files in this directory."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
     config: Optional[Path] = ConfigOption,
+    supervised_by: Optional[int] = typer.Option(None, "--supervised-by", hidden=True, help="Stop when this parent process is gone (the daemon sets it)."),
 ) -> None:
     """Crawl the given outlets once (one process, one reactor) and store what is new."""
+    if supervised_by is not None:
+        from crawler.schedule.dispatch import stop_when_orphaned
+
+        stop_when_orphaned(supervised_by)
     raise typer.Exit(_crawl(_settings(config), sources or None, replay, archive, verbose))
 
 

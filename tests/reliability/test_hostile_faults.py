@@ -10,7 +10,9 @@ last byte after the schema was created.
 from __future__ import annotations
 
 import errno
+import os
 import selectors
+import signal
 import socket
 import subprocess
 import sys
@@ -171,3 +173,54 @@ def test_full_disk_at_crawl_start_is_one_storage_error(tmp_path: Path, small_tmp
         assert rerun.returncode == 0, rerun.stderr[-3000:]
     _assert_consistent(db_url, "fulldisk")
     assert _count(db_url, Article) == ARTICLES
+
+
+# A stand-in for the daemon: the real dispatcher and supervisor starting one crawl child, then waiting on it.
+SUPERVISOR = """
+import sys
+from crawler.config import load_settings
+from crawler.schedule.dispatch import LocalSubprocessDispatcher, ProcessSupervisor, coverwatch_command
+settings = load_settings(sys.argv[1])
+command, extra = coverwatch_command(settings)
+LocalSubprocessDispatcher(ProcessSupervisor(grace_s=30), command, 3600, extra_args=extra).crawl(sys.argv[2])
+"""
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie waits for an init that may not reap it in a container)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_crawl_child_of_a_killed_daemon_stops_itself(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'cw.db'}"
+    with HostileSite() as site:
+        config = write_config(tmp_path / "coverwatch.toml", db_url, {"orphan": _publish_slow_outlet(site, "orphan", delay=3.0)})
+        daemon = subprocess.Popen([sys.executable, "-c", SUPERVISOR, str(config), "orphan"], cwd=REPO,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = 0
+        try:
+            _wait_for(lambda: _count(db_url, SourceLock) == 1 and _count(db_url, CrawlRun) == 1, 120, "the crawl child's run to start")
+            engine = make_engine(db_url)
+            with make_session_factory(engine)() as session:
+                child = int(session.scalars(select(SourceLock)).one().holder.rpartition(":")[2])
+            engine.dispose()
+            assert child != daemon.pid and _running(child)
+            daemon.kill()
+            daemon.wait(timeout=30)
+            _wait_for(lambda: not _running(child), HANG_BOUND_S, "the orphaned crawl to stop itself")
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+            if child and _running(child):
+                os.kill(child, signal.SIGKILL)
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as session:
+        runs = list(session.scalars(select(CrawlRun)))
+        assert len(runs) == 1 and runs[0].outcome != "running", [(r.outcome, r.finish_reason) for r in runs]
+        assert session.scalar(select(func.count()).select_from(SourceLock)) == 0  # it released its lease on the way out
+    engine.dispose()
+    _assert_consistent(db_url, "orphan")
