@@ -662,6 +662,23 @@ def _headers_refused(result: ItemResult) -> None:
     assert "header" in detail, detail
 
 
+def deflate_bomb(decompressed_bytes: int) -> bytes:
+    """zlib (Content-Encoding: deflate) data inflating to `decompressed_bytes` spaces."""
+    compressor = zlib.compressobj(9)
+    chunk = b" " * (1 << 20)
+    return b"".join(compressor.compress(chunk) for _ in range(decompressed_bytes >> 20)) + compressor.flush()
+
+
+def _malformed_redirects(site: HostileSite, name: str, tmp: Path) -> dict[str, Any]:
+    site.add(f"/{name}/bad", status=302, headers={"Location": "http://[::1"})
+    site.add(f"/{name}/bad-port", status=302, headers={"Location": "http://example.org:99999/x"})
+    return _feed_outlet(site, name, [("Bracket", site.url(f"/{name}/bad")), ("Port", site.url(f"/{name}/bad-port"))])
+
+
+# JSON-LD 100,000 levels deep in an otherwise good page: the page's text must survive the structured data.
+DEEP_JSONLD_PAGE = good_article("jsonld_deep_nesting").replace(
+    "</head>", '<script type="application/ld+json">' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "</script></head>")
+
 DEEP_JSON = '{"items": ' + "[" * 50_000 + "]" * 50_000 + "}"
 XXE_FEED_UTF16 = XXE_FEED.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>').encode("utf-16")
 XXE_FEED_UTF32 = XXE_FEED.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-32"?>').encode("utf-32")
@@ -748,6 +765,16 @@ CORPUS: tuple[Item, ...] = (
          _api_item(DEEP_JSON), Expect(reasons=("api_too_deep",))),
     Item("feed_xxe_utf16", "the XXE feed encoded in UTF-16", "entity declarations are found in wide encodings",
          _listing_item("bad.xml", XXE_FEED_UTF16, "rss"), Expect(reasons=("feed_unsafe_xml",), check=_no_passwd)),
+    Item("deflate_bomb", "1 MB of Content-Encoding: deflate that inflates to 1 GiB", "every content coding is bounded, not only gzip",
+         _page_item(deflate_bomb(1 << 30), headers={"Content-Encoding": "deflate"}),
+         Expect(reasons=("too_large",), bad_status="lead_only", check=_bounded_download)),
+    Item("charset_unknown", "a page labelled charset=x-no-such-charset", "an unknown label falls back to detection",
+         _page_item(good_article("bogus charset page"), content_type="text/html; charset=x-no-such-charset"),
+         Expect(bad_status="full", bad_contains="bogus charset page")),
+    Item("jsonld_deep_nesting", "JSON-LD nested 100,000 deep in the article's head", "structured data never costs the page its text",
+         _page_item(DEEP_JSONLD_PAGE), Expect(bad_status="full", bad_contains="jsonld deep nesting")),
+    Item("redirect_malformed", "redirects to http://[::1 and to port 99999", "an unparsable Location is a recorded failure; lead kept",
+         _malformed_redirects, Expect(reasons=("unsafe_url",), bad_status="lead_only")),
     Item("feed_xxe_utf32", "the XXE feed encoded in UTF-32", "entity declarations are found in wide encodings",
          _listing_item("bad.xml", XXE_FEED_UTF32, "rss"), Expect(reasons=("feed_unsafe_xml",), check=_no_passwd)),
 )
