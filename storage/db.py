@@ -159,6 +159,8 @@ def _watch(engine: Engine, seconds: float) -> None:
                     cursor.execute("SELECT 1")
                 finally:
                     cursor.close()
+                    # Leave no transaction open: the caller may switch the connection to autocommit (VACUUM).
+                    dbapi_connection.rollback()
         except Exception as exc:  # noqa: BLE001 - any driver error here means "this connection is gone"
             raise DisconnectionError(f"connection check failed: {exc}") from exc
 

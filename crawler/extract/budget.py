@@ -97,8 +97,9 @@ def inflate(data: bytes, budget: DocumentBudget, what: str, *, wbits: int = zlib
     return b"".join(inflate_chunks(data, budget, what, wbits=wbits))
 
 
-def nesting_depth(text: str | bytes) -> int:
-    """The deepest bracket nesting of a JSON text, outside string literals (iterative: any depth is safe)."""
+def nesting_depth(text: str | bytes, stop_above: int | None = None) -> int:
+    """The deepest bracket nesting of a JSON text, outside string literals (iterative: any depth is safe).
+    With `stop_above`, returns as soon as the depth passes it (an attack is refused after a few hundred tokens)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     depth = deepest = 0
@@ -106,7 +107,10 @@ def nesting_depth(text: str | bytes) -> int:
         token = match.group()
         if token in "[{":
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > deepest:
+                deepest = depth
+                if stop_above is not None and deepest > stop_above:
+                    return deepest
         elif token in "]}":
             depth -= 1
     return deepest
@@ -114,7 +118,7 @@ def nesting_depth(text: str | bytes) -> int:
 
 def check_json_depth(text: str | bytes, budget: DocumentBudget, what: str) -> None:
     """Refuse JSON nested past the budget before a recursive parser sees it."""
-    budget.check_depth(nesting_depth(text), what)
+    budget.check_depth(nesting_depth(text, stop_above=budget.max_depth), what)
 
 
 def read_bounded(stream: BinaryIO, limit: int, what: str = "the input") -> bytes:
