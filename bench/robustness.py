@@ -34,7 +34,7 @@ def run_items(items: list[Item], workdir: Path) -> tuple[list[str], float, float
     with HostileSite() as site:
         outlets = {item.name: item.publish(site, item.name, workdir) for item in items}
         config = write_config(workdir / "coverwatch.toml", db_url, outlets)
-        process = run_crawl_process(config, list(outlets))
+        process = run_crawl_process(config, list(outlets), env=site.proxy_env())
         problems = []
         if process.returncode != 0:
             problems.append(f"exit status {process.returncode}: {process.stderr.strip().splitlines()[-1:] }")

@@ -11,6 +11,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -34,12 +35,34 @@ class ConfigError(Exception):
 
 
 class _Strict(BaseModel):
-    # A typo in a key must be an error, not a silently ignored setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # A typo in a key must be an error, not a silently ignored setting. inf and nan are never a setting:
+    # download_delay = inf made a crawl that never progressed and ignored SIGTERM.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# The databases coverwatch runs on (drivers pinned in pyproject.toml): anything else fails only when the crawl opens it.
+DATABASE_BACKENDS = ("sqlite", "postgresql")
 
 
 class StorageSettings(_Strict):
     url: str = "sqlite:///coverwatch.db"
+    # A statement (or the connection check before one) that takes longer is abandoned with a storage error: a
+    # database behind a frozen network path otherwise hangs a crawl, holding its lease, until the crawl timeout.
+    statement_timeout_s: float = Field(300, ge=1, le=86_400)
+
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        scheme, sep, _ = value.partition("://")
+        backend = scheme.split("+", 1)[0].lower()
+        if not sep or backend not in DATABASE_BACKENDS:
+            raise ValueError(f"must be a sqlite:/// or postgresql:// URL, not {_mask_url_password(value)!r}")
+        try:
+            parts = urlsplit(value)
+            _ = parts.port  # raises on a malformed port or an unclosed IPv6 bracket
+        except ValueError as exc:
+            raise ValueError(f"not a valid database URL ({exc})") from None
+        return value
 
 
 class CrawlSettings(_Strict):
@@ -51,8 +74,8 @@ class CrawlSettings(_Strict):
     max_pdf_bytes: int = Field(40_000_000, ge=10_000)
     concurrent_requests_per_domain: int = Field(2, ge=1, le=16)
     autothrottle_target_concurrency: float = Field(1.0, gt=0)
-    autothrottle_start_delay: float = Field(1.0, ge=0)
-    download_delay: float = Field(0.5, ge=0)
+    autothrottle_start_delay: float = Field(1.0, ge=0, le=3600)
+    download_delay: float = Field(0.5, ge=0, le=3600)
     retry_times: int = Field(3, ge=0, le=10)
     memory_limit_mb: int = Field(1024, ge=64)
     # Known articles are re-fetched (to catch edits and take-downs) while young, at most this often.
@@ -151,6 +174,48 @@ class NotifySettings(_Strict):
     timeout_s: int = Field(20, ge=1, le=300)  # a stuck notification service must not hold a crawl's exit
 
 
+def _compiled(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc})") from None
+    return pattern
+
+
+# crontab weekday numbers (0 or 7 = Sunday) -> names; APScheduler 3 counts 0 as Monday (apscheduler#286).
+_CRON_DAYS = {"0": "sun", "1": "mon", "2": "tue", "3": "wed", "4": "thu", "5": "fri", "6": "sat", "7": "sun"}
+
+
+def crontab_weekdays(expression: str) -> str:
+    """Rewrite numeric weekdays of a 5-field crontab line as names, so 1-5 means Monday-Friday as in cron."""
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"a crontab expression has 5 fields (minute hour day month weekday), got {len(fields)}")
+
+    def name(token: str) -> str:
+        return _CRON_DAYS.get(token, token)
+
+    parts = []
+    for part in fields[4].split(","):
+        span, slash, step = part.partition("/")
+        low, dash, high = span.partition("-")
+        parts.append(name(low) + (dash + name(high) if dash else "") + (slash + step if slash else ""))
+    fields[4] = ",".join(parts)
+    return " ".join(fields)
+
+
+
+def _crontab(expression: str) -> str:
+    """Check a crontab line exactly as the daemon will read it (crontab_weekdays + APScheduler's parser)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(crontab_weekdays(expression), timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"not a valid crontab expression ({exc})") from None
+    return expression
+
+
 class SourceSettings(_Strict):
     """A discovery route declared in config; `kind` selects the typed source in spiders/sources.py."""
 
@@ -164,6 +229,20 @@ class SourceSettings(_Strict):
     body: dict[str, Any] | None = None
     link_xpath: str | None = None
     restrict_domains: list[str] = []
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value.strip())
+            _ = parts.port
+        except ValueError as exc:
+            raise ValueError(f"not a valid URL ({exc})") from None
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http(s) URL with a host, not {value!r}")
+        return value
 
 
 class OutletSettings(_Strict):
@@ -181,6 +260,21 @@ class OutletSettings(_Strict):
     interval_minutes: int | None = Field(None, ge=1)
     cron: str | None = None
     sources: list[SourceSettings] | None = None
+
+    @field_validator("article_url_pattern")
+    @classmethod
+    def _article_pattern(cls, value: str | None) -> str | None:
+        return _compiled(value) if value is not None else None
+
+    @field_validator("skip_url_patterns")
+    @classmethod
+    def _skip_patterns(cls, value: list[str] | None) -> list[str] | None:
+        return [_compiled(pattern) for pattern in value] if value is not None else None
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        return _crontab(value) if value is not None else None
 
 
 class WikipediaSettings(_Strict):
@@ -251,10 +345,12 @@ def load_settings(path: str | Path | None = None, *, environ: dict[str, str] | N
             raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
         except UnicodeDecodeError:
             raise ConfigError(f"{config_path}: not UTF-8 text") from None
+        except OSError as exc:  # a directory, a file we may not read
+            raise ConfigError(f"{config_path}: cannot be read ({exc.strerror or exc})") from None
     elif explicit:
         raise ConfigError(f"{config_path}: file not found")
     _refuse_secrets_in_file(raw)
-    _apply_env(raw, env)
+    _apply_env(raw, env, config_path)
     raw["config_path"] = str(config_path) if config_path.exists() else None
     try:
         return Settings.model_validate(raw)
@@ -306,15 +402,26 @@ def _fill_placeholders(url: str, env: dict[str, str] | os._Environ[str], where: 
     return _ENV_PLACEHOLDER.sub(value, url)
 
 
-def _apply_env(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> None:
-    if env.get(ENV_DB_URL):
-        raw.setdefault("storage", {})["url"] = env[ENV_DB_URL]
-    if env.get(ENV_SMTP_PASSWORD):
-        raw.setdefault("digest", {}).setdefault("email", {})["password"] = env[ENV_SMTP_PASSWORD]
-    if env.get(ENV_UI_TOKEN):
-        raw.setdefault("ui", {})["token"] = env[ENV_UI_TOKEN]
-    if env.get(ENV_REDIS_URL):
-        raw.setdefault("dedup", {})["redis_url"] = env[ENV_REDIS_URL]
+# Environment variable -> the (section, ..., key) it sets.
+ENV_OVERRIDES = {
+    ENV_DB_URL: ("storage", "url"),
+    ENV_SMTP_PASSWORD: ("digest", "email", "password"),
+    ENV_UI_TOKEN: ("ui", "token"),
+    ENV_REDIS_URL: ("dedup", "redis_url"),
+}
+
+
+def _apply_env(raw: dict[str, Any], env: dict[str, str] | os._Environ[str], config_path: Path | None = None) -> None:
+    for variable, (*sections, key) in ENV_OVERRIDES.items():
+        if not env.get(variable):
+            continue
+        table = raw
+        for depth, section in enumerate(sections):
+            table = table.setdefault(section, {})
+            if not isinstance(table, dict):  # `storage = "x"` in the file: say so, not a TypeError
+                where = ".".join(sections[: depth + 1])
+                raise ConfigError(f"{config_path or 'config'}: {where}: must be a table ([{where}]), not {type(table).__name__}")
+        table[key] = env[variable]
     notify = raw.get("notify")
     if isinstance(notify, dict) and isinstance(notify.get("urls"), list):
         notify["urls"] = [

@@ -14,6 +14,7 @@ from lxml import html as lxml_html
 
 from crawler.extract.timestamps import parse_iso_date
 from crawler.discover.feeds import Lead, ListingError, parse_feed
+from crawler.discover.jsonlisting import load_listing_json
 from crawler.model import DateEvidence
 from crawler.discover.sitemaps import SitemapResult, parse_sitemap
 
@@ -128,10 +129,7 @@ class JSONAPI:
         return [ListingRequest(url, headers={"Accept": "application/json"})]
 
     def parse(self, body: bytes, url: str, charset: str | None = None) -> ListingResult:
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ListingError("api_not_json", str(exc)[:200]) from None
+        data = load_listing_json(body)
         items = _dig(data, self.items_path)
         if isinstance(items, dict):  # e.g. Meduza: {path: {...}}
             items = [dict(value, _key=key) for key, value in items.items() if isinstance(value, dict)]

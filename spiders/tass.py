@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 from crawler.extract.timestamps import parse_iso_date
 from crawler.discover.feeds import Lead, ListingError
+from crawler.discover.jsonlisting import load_listing_json
 from crawler.model import DateEvidence
 from spiders.cross_outlet import topic_terms
 from spiders.outlet import Outlet
@@ -72,10 +73,7 @@ class TassSectionList:
 
 def parse_section_list(body: bytes, base: str = TASS_COM, route: str = "section_api") -> list[Lead]:
     """`{"newsList": [{title, lead, link: "/politics/123", date: <unix>}]}` -> Leads."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ListingError("api_not_json", str(exc)[:200]) from None
+    data = load_listing_json(body)
     items = data.get("newsList") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ListingError("api_wrong_shape", "expected {newsList: [...]}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 
-def pdf_from_streams(streams: list[bytes]) -> bytes:
-    """A PDF whose page i draws content stream i with font /F1 = Helvetica."""
+def pdf_from_streams(streams: list[bytes], *, filters: str = "") -> bytes:
+    """A PDF whose page i draws content stream i with font /F1 = Helvetica; `filters` e.g. "/FlateDecode"
+    when the streams are given already encoded."""
     count = len(streams)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -16,7 +17,8 @@ def pdf_from_streams(streams: list[bytes]) -> bytes:
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
             b"/Contents %d 0 R >>" % (5 + 2 * index)
         )
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        filter_entry = f" /Filter {filters}".encode() if filters else b""
+        objects.append(b"<< /Length %d%s >>\nstream\n" % (len(stream), filter_entry) + stream + b"\nendstream")
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -33,18 +33,31 @@ def edge_errors(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import DBAPIError
+
         from storage.db import StorageUnavailable
 
         try:
             return function(*args, **kwargs)
         except ConfigError as error:
-            console.print(f"[red]config error:[/red] {error}", highlight=False)
+            # soft_wrap: one line whatever the terminal width, so logs and scripts see one line.
+            console.print(f"[red]config error:[/red] {error}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except StorageUnavailable as error:
-            console.print(f"[red]storage error:[/red] {error}", highlight=False)
+            console.print(f"[red]storage error:[/red] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except DBAPIError as error:  # the database failed outside the crawl's own handling (a full disk at the lease)
+            console.print(f"[red]storage error:[/red] {_driver_reason(error)}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+def _driver_reason(error: Exception) -> str:
+    """The driver's own first line ("database or disk is full"), without SQL, parameters or traceback."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {lines[0] if lines else 'unknown error'}"
 
 
 def _settings(config: Optional[Path]) -> Settings:
@@ -124,8 +137,13 @@ def crawl(
     archive: Optional[Path] = typer.Option(None, "--archive", help="Write every response to WARC files in this directory."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
     config: Optional[Path] = ConfigOption,
+    supervised_by: Optional[int] = typer.Option(None, "--supervised-by", hidden=True, help="Stop when this parent process is gone (the daemon sets it)."),
 ) -> None:
     """Crawl the given outlets once (one process, one reactor) and store what is new."""
+    if supervised_by is not None:
+        from crawler.schedule.dispatch import stop_when_orphaned
+
+        stop_when_orphaned(supervised_by)
     raise typer.Exit(_crawl(_settings(config), sources or None, replay, archive, verbose))
 
 
@@ -291,20 +309,24 @@ def extract(
 ) -> None:
     """Extract title, text, date, language and authors: one JSON object per file (stable interface)."""
     from crawler.extract.article import extract_file
+    from crawler.extract.budget import BudgetExceeded
 
     if output_format != "jsonl":
         console.print(f"unsupported --format {output_format!r}: only jsonl")
         raise typer.Exit(2)
-    failed = 0
+    failed = refused = 0
     for path in files:
         try:
             article = extract_file(path, url)
             record = {"path": str(path), **article.as_json()}
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, BudgetExceeded) as error:
             failed += 1
+            if isinstance(error, BudgetExceeded):  # input past the limits: one line, exit 2 (CLI input error)
+                refused += 1
+                console.print(f"input error: {path}: {error.detail}", highlight=False, soft_wrap=True)
             record = {"path": str(path), "url": url, "title": None, "text": "", "published_at": None, "language": None, "authors": [], "error": str(error)}
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    raise typer.Exit(1 if failed == len(files) else 0)
+    raise typer.Exit(2 if refused else 1 if failed == len(files) else 0)
 
 
 @app.command("relevance")

@@ -106,6 +106,9 @@ BLOCKED_NETWORKS = tuple(
         "ff00::/8",
     )
 )
+# The well-known NAT64 prefix (RFC 6052): 64:ff9b::10.0.0.1 reaches 10.0.0.1 through a translator.
+NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 # Hostnames that resolve to the machine itself by convention (RFC 6761).
 LOCAL_HOSTNAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 LOCAL_HOST_SUFFIXES = (".localhost",)
@@ -157,9 +160,16 @@ def _fold(url: str) -> str:
         # Not a web page: only the generic canonicalisation, so equal inputs still get equal keys.
         return canonicalize_url(url)
     # courlan: lowercase host, default port, punycode decode, dot segments, its tracker list.
-    normalized = normalize_url(_drop_params(url), strict=False)
+    literal = _literal_address(parts.hostname)
+    if literal is not None and literal.version == 6:
+        # courlan and _fold_host take IPv6 brackets for a port separator: an address is already canonical.
+        normalized = _drop_params(url)
+        host = f"[{literal.compressed}]"
+    else:
+        normalized = normalize_url(_drop_params(url), strict=False)
+        host = _fold_host(urlsplit(normalized).hostname or "")
     parts = urlsplit(normalized)
-    netloc = _fold_host(parts.hostname or "")
+    netloc = host
     if parts.port is not None and not (parts.port == 443 or parts.port == 80):
         netloc = f"{netloc}:{parts.port}"
     # Only the host and a non-default port are kept: credentials never identify an article (and would leak
@@ -194,6 +204,10 @@ def _declared_target(url: str, declared: str | None) -> str | None:
     # A page can only speak for its own site: a cross-domain canonical is syndication or spam.
     if registered_domain(target) != registered_domain(url):
         return None
+    # Nor may it name an internal address as the article's identity (the link an analyst would click), unless it
+    # is the page's own origin (a test site or an intranet outlet on its own address).
+    if not is_safe_public_url(target)[0] and not _same_origin(target, url):
+        return None
     # CMS bug seen in the wild: every article declares the home page canonical. Honouring it would merge
     # all of a site's articles into one identity.
     if _fold_path(parts.path or "/") == "/" and _fold_path(urlsplit(url).path or "/") != "/":
@@ -201,10 +215,24 @@ def _declared_target(url: str, declared: str | None) -> str | None:
     return target
 
 
+def _same_origin(first: str, second: str) -> bool:
+    """Same host and port (default ports filled in); False for anything unparsable."""
+    try:
+        a, b = urlsplit(first.strip()), urlsplit(second.strip())
+        return (a.hostname, a.port or _DEFAULT_PORTS.get(a.scheme.lower())) == (b.hostname, b.port or _DEFAULT_PORTS.get(b.scheme.lower()))
+    except ValueError:
+        return False
+
+
 def canonical_url(url: str, *, declared: str | None = None) -> str:
-    """The one URL that identifies this article; `declared` (rel=canonical / og:url) wins on the same site."""
+    """The one URL that identifies this article; `declared` (rel=canonical / og:url) wins on the same site.
+
+    Never raises: a URL no parser can take apart ("http://a:99999/") is its own identity, stripped."""
     target = _declared_target(url, declared)
-    return _fold(target if target is not None else url)
+    try:
+        return _fold(target if target is not None else url)
+    except ValueError:
+        return url.strip()
 
 
 def clean_link(url: str, *, declared: str | None = None) -> str:
@@ -213,8 +241,10 @@ def clean_link(url: str, *, declared: str | None = None) -> str:
     Identity (canonical_url) folds www./m./https, which is right for matching but may not resolve as a link.
     """
     target = _declared_target(url, declared) or url.strip()
-    cleaned = _drop_params(target)
-    return urlunsplit(urlsplit(cleaned)._replace(fragment=""))
+    try:
+        return urlunsplit(urlsplit(_drop_params(target))._replace(fragment=""))
+    except ValueError:  # unparsable: shown as it came, never a crash
+        return target
 
 
 def url_key(url: str, *, declared: str | None = None) -> str:
@@ -222,8 +252,10 @@ def url_key(url: str, *, declared: str | None = None) -> str:
     return hashlib.sha1(canonical_url(url, declared=declared).encode("utf-8")).hexdigest()
 
 
-def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def _literal_address(host: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The IP address a host literally spells (including legacy IPv4 forms), or None for a name."""
+    if not host:
+        return None
     try:
         return ipaddress.ip_address(host)
     except ValueError:
@@ -233,6 +265,19 @@ def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address
             return ipaddress.IPv4Address(socket.inet_aton(host))
         except OSError:
             return None
+    return None
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 literal carries: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64
+    (64:ff9b::a.b.c.d) or 6to4 (2002:AABB:CCDD::): each can reach that IPv4 host through a translator."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    value = int(address)
+    if value >> 32 == 0 and value > 1 or address in NAT64_PREFIX:  # ::/96 (not :: and ::1, blocked as such)
+        return ipaddress.IPv4Address(value & 0xFFFFFFFF)
     return None
 
 
@@ -256,8 +301,8 @@ def is_safe_public_url(url: str) -> tuple[bool, str]:
     if host in LOCAL_HOSTNAMES or host.endswith(LOCAL_HOST_SUFFIXES):
         return False, f"local host name {host!r}"
     address = _literal_address(host)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+    if isinstance(address, ipaddress.IPv6Address):
+        address = _embedded_ipv4(address) or address
     if address is not None:
         for network in BLOCKED_NETWORKS:
             if address.version == network.version and address in network:

@@ -19,6 +19,18 @@ _XML_DECL_ENCODING = re.compile(rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])([A-Za
 # Entity declarations are how billion-laughs and XXE attacks start; no news feed needs one. The whole body is
 # searched (~2 ms a MB): a comment may push the DOCTYPE arbitrarily far down the prolog.
 ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+# The same declaration in the wide encodings XML parsers detect on their own (a BOM or the "<?xml" pattern):
+# UTF-16 and UTF-32, either byte order. Matched case-insensitively, letter by letter.
+_WIDE_ENCODINGS = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+WIDE_ENTITY_DECLS = tuple(
+    re.compile(b"".join(b"(?:" + re.escape(c.lower().encode(enc)) + b"|" + re.escape(c.upper().encode(enc)) + b")" for c in "<!ENTITY"))
+    for enc in _WIDE_ENCODINGS
+)
+
+
+def declares_entities(body: bytes) -> bool:
+    """Whether an XML body declares an entity, in any encoding an XML parser might read it in."""
+    return bool(ENTITY_DECL.search(body)) or any(pattern.search(body) for pattern in WIDE_ENTITY_DECLS)
 
 
 class ListingError(Exception):
@@ -92,9 +104,11 @@ def parse_feed(body: bytes, url: str, *, header_charset: str | None = None, rout
     """Every entry of an RSS/Atom feed as a Lead. Raises ListingError when the body is not a usable feed."""
     if not body.strip():
         raise ListingError("feed_empty", "empty response body")
-    if ENTITY_DECL.search(body):
+    if declares_entities(body):
         raise ListingError("feed_unsafe_xml", "DTD entity declarations refused (entity expansion / XXE guard)")
     text, _encoding = decode_xml(body, header_charset)
+    if "<!entity" in text.lower():  # whatever encoding the declaration hid in (EBCDIC, a detected charset)
+        raise ListingError("feed_unsafe_xml", f"DTD entity declarations refused (in {_encoding} text)")
     parsed = feedparser.parse(_as_utf8_document(text), response_headers={"content-location": url})
     if not parsed.entries:
         if parsed.get("bozo") and not parsed.get("version"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from crawler.extract.timestamps import parse_iso_date
-from crawler.discover.feeds import ENTITY_DECL, Lead, ListingError
+from crawler.discover.feeds import Lead, ListingError, declares_entities
 from crawler.model import DateEvidence
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -44,7 +44,7 @@ def _local(tag: object) -> str:
 def parse_sitemap(body: bytes, *, route: str = "sitemap") -> SitemapResult:
     if body[:2] == b"\x1f\x8b":
         body = _gunzip(body)
-    if ENTITY_DECL.search(body):
+    if declares_entities(body):
         raise ListingError("sitemap_unsafe_xml", "DTD entity declarations refused (entity expansion / XXE guard)")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=True, load_dtd=False)
     try:

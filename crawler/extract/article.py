@@ -30,6 +30,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from crawler.extract.budget import MAX_PAGE_INPUT_BYTES, MAX_PDF_INPUT_BYTES, DocumentBudget, read_bounded
 from crawler.extract.dates import resolve_modified, resolve_published
 from crawler.extract.jsonld import JsonLdArticle, read_jsonld
 from crawler.extract.language import detect_language, normalize_code
@@ -358,7 +359,10 @@ def extract_document(
     fetched_at: datetime | None = None,
     declared_language: str | None = None,
 ) -> ExtractedArticle:
-    """Extract any fetched document: PDFs (by content type or magic bytes) via crawler.extract.pdf, else HTML."""
+    """Extract any fetched document: PDFs (by content type or magic bytes) via crawler.extract.pdf, else HTML.
+
+    BudgetExceeded (crawler.extract.budget) when the document is larger than one document's budget."""
+    DocumentBudget().charge_bytes(len(data), "the document")
     if _is_pdf(data, content_type):
         return _extract_pdf(data, url, feed_date=feed_date, fetched_at=fetched_at, declared_language=declared_language)
     return extract_html(data, url, hints=hints, feed_date=feed_date, fetched_at=fetched_at, declared_language=declared_language)
@@ -374,7 +378,10 @@ def extract_file(path: Path, url: str | None = None) -> ExtractedArticle:
     if url is None:
         url = path.resolve().as_uri()
     content_type = "application/pdf" if path.suffix.lower() == ".pdf" else None
-    return extract_document(path.read_bytes(), url, content_type=content_type)
+    limit = MAX_PDF_INPUT_BYTES if content_type else MAX_PAGE_INPUT_BYTES
+    with path.open("rb") as stream:  # bounded: `coverwatch extract /dev/zero` must stop, not fill memory
+        data = read_bounded(stream, limit, "the file")
+    return extract_document(data, url, content_type=content_type)
 
 
 # ---------------------------------------------------------------------------------------------------------

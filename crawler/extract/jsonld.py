@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from crawler.extract.budget import MAX_DEPTH, nesting_depth
+
 # schema.org types whose record describes the article itself (Article and its news/blog subtypes).
 ARTICLE_TYPES = frozenset(
     {
@@ -81,6 +83,10 @@ def parse_blocks(script_texts: Iterable[str]) -> tuple[list[Any], int]:
 
 
 def _loads(text: str) -> Any:
+    # The document budget's depth first: json.loads takes seconds to overflow its stack on a 100,000-deep block
+    # (twice, with the repair below), all of it on the crawl's one reactor thread.
+    if nesting_depth(text, stop_above=MAX_DEPTH) > MAX_DEPTH:
+        return None
     for candidate in (text, _TRAILING_COMMA.sub(r"\1", text)):
         try:
             return json.loads(candidate, strict=False)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import logging
-import time
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -32,6 +32,7 @@ from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 
+from crawler.extract.budget import DocumentBudget, inflate_chunks
 from crawler.extract.bidi import (
     Glyph,
     LogicalText,
@@ -58,9 +59,18 @@ MIN_REVERSAL_VOTES = 3
 # pdfminer parses every path of a page in Python: a vector map or chart with a million segments takes minutes.
 # A text page has a few thousand page objects at most (pdfium counts each text run, path and image as one).
 MAX_PAGE_OBJECTS = 20_000
-# Wall-clock budget for the pdfminer pass over one document (about 60 ms a page: 300 pages take ~20 s). Once
-# spent, the remaining pages take pypdfium2's text, so a pathological file cannot stall a crawl.
-TIME_BUDGET_S = 90.0
+# The document's time budget (crawler.extract.budget.SECONDS) bounds the pdfminer pass (about 60 ms a page: 300
+# pages take ~20 s). Once spent, the remaining pages take pypdfium2's text, so a pathological file cannot stall a
+# crawl.
+# The start of a stream's data; its dictionary comes just before (PDF 32000-1, 7.3.8).
+_STREAM_START = re.compile(rb"(?<![A-Za-z])stream(?:\r\n|\n|\r)")
+_STREAM_END = b"endstream"
+# How far back from "stream" the stream's dictionary is looked for.
+_DICT_WINDOW = 2048
+# Operators that make one pdfium page object each: text showing, path painting, XObjects, shadings. Counted by
+# splitting on whitespace and delimiters (a C-speed pass; a regex scan took 0.1 s per MiB).
+_OBJECT_OPERATORS = frozenset(b"Tj TJ Do sh f F f* S s B B* b b*".split())
+_DELIMITERS_TO_SPACE = bytes.maketrans(b"()[]<>/{}", b" " * 9)
 
 
 class PdfError(Exception):
@@ -99,12 +109,15 @@ def looks_like_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:HEADER_WINDOW]
 
 
-def extract_pdf(data: bytes, *, max_pages: int = DEFAULT_MAX_PAGES) -> PdfText:
-    """Text of a PDF in logical order. Raises PdfError for non-PDF, corrupt or password-protected input."""
+def extract_pdf(data: bytes, *, max_pages: int = DEFAULT_MAX_PAGES, budget: DocumentBudget | None = None) -> PdfText:
+    """Text of a PDF in logical order. Raises PdfError for non-PDF, corrupt or password-protected input, and
+    BudgetExceeded (before pdfium or pdfminer parse anything) when its streams inflate past the budget."""
     if max_pages < 1:
         raise ValueError(f"max_pages must be at least 1, not {max_pages}")
     if not looks_like_pdf(data):
         raise PdfError("not_pdf", "no %PDF- header in the first 1024 bytes")
+    budget = budget or DocumentBudget()
+    charge_streams(data, budget)
     document = _open_pdfium(data)
     try:
         encrypted = pdfium_c.FPDF_GetSecurityHandlerRevision(document.raw) != -1
@@ -114,7 +127,7 @@ def extract_pdf(data: bytes, *, max_pages: int = DEFAULT_MAX_PAGES) -> PdfText:
         limit = min(total, max_pages)
         if limit < total:
             warnings.append(f"truncated: extracted {limit} of {total} pages (max_pages={max_pages})")
-        pages, methods = _extract_pages(data, document, limit, warnings)
+        pages, methods = _extract_pages(data, document, limit, warnings, budget)
     finally:
         document.close()
     text = "\n\n".join(p for p in pages if p)
@@ -130,6 +143,34 @@ def extract_pdf(data: bytes, *, max_pages: int = DEFAULT_MAX_PAGES) -> PdfText:
     )
 
 
+def charge_streams(data: bytes, budget: DocumentBudget) -> None:
+    """Charge every stream that text extraction would decode (all but images) to `budget`: inflated bytes and
+    the page objects its operators would make. pdfium and pdfminer both decode content streams whole and build
+    every object, so a small file can otherwise cost gigabytes; this pass holds one 1 MiB chunk at a time.
+    Images are skipped: neither library decodes them to read text. Filters other than Flate (LZW, RunLength;
+    rare since PDF 1.2) are charged at their encoded size."""
+    for match in _STREAM_START.finditer(data):
+        start = match.end()
+        end = data.find(_STREAM_END, start)
+        end = len(data) if end == -1 else end
+        head = data[max(0, match.start() - _DICT_WINDOW) : match.start()]
+        dictionary = head[head.rfind(b"obj") + 1 :]
+        if b"/Image" in dictionary:
+            continue
+        what = f"the PDF stream at byte {start}"
+        raw = data[start:end]
+        chunks = inflate_chunks(raw, budget, what) if b"/FlateDecode" in dictionary or b"/Fl " in dictionary else _charged(raw, budget, what)
+        objects = 0
+        for chunk in chunks:
+            objects += sum(1 for token in chunk.translate(_DELIMITERS_TO_SPACE).split() if token in _OBJECT_OPERATORS)
+            budget.check_objects(objects, what)
+
+
+def _charged(raw: bytes, budget: DocumentBudget, what: str) -> Iterator[bytes]:
+    budget.charge_bytes(len(raw), what)
+    yield raw
+
+
 def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
@@ -139,10 +180,12 @@ def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
         raise PdfError("corrupt", str(exc)) from exc
 
 
-def _extract_pages(data: bytes, document: pdfium.PdfDocument, limit: int, warnings: list[str]) -> tuple[list[str], set[str]]:
+def _extract_pages(
+    data: bytes, document: pdfium.PdfDocument, limit: int, warnings: list[str], budget: DocumentBudget
+) -> tuple[list[str], set[str]]:
     """Every page up to `limit`: pdfminer+bidi lines, or pypdfium2 text where that is better or all there is."""
     heavy = {i for i in range(limit) if _object_count(document, i) > MAX_PAGE_OBJECTS}
-    miner = list(_pdfminer_pages(data, limit, heavy))
+    miner = list(_pdfminer_pages(data, limit, heavy, budget))
     if len(miner) < limit:
         warnings.append(f"pdfminer read {len(miner)} of {limit} pages; used pypdfium2 for the rest")
         miner += [_MinerPage(problem="")] * (limit - len(miner))
@@ -175,7 +218,7 @@ def _extract_pages(data: bytes, document: pdfium.PdfDocument, limit: int, warnin
     return pages, methods
 
 
-def _pdfminer_pages(data: bytes, limit: int, heavy: set[int]) -> Iterator[_MinerPage]:
+def _pdfminer_pages(data: bytes, limit: int, heavy: set[int], budget: DocumentBudget) -> Iterator[_MinerPage]:
     """One _MinerPage per page, in order; stops early if pdfminer cannot open the document or its page tree."""
     try:
         document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
@@ -186,7 +229,6 @@ def _pdfminer_pages(data: bytes, limit: int, heavy: set[int]) -> Iterator[_Miner
     except Exception as exc:  # pdfminer raises many types (PSEOF, PDFSyntaxError, KeyError...) on bad files
         log.debug("pdfminer could not open the document: %s", exc)
         return
-    deadline = time.monotonic() + TIME_BUDGET_S
     for index in range(limit):
         try:
             page = next(page_iter)
@@ -198,8 +240,8 @@ def _pdfminer_pages(data: bytes, limit: int, heavy: set[int]) -> Iterator[_Miner
         if index in heavy:
             yield _MinerPage(problem=f"more than {MAX_PAGE_OBJECTS} objects, too heavy for pdfminer")
             continue
-        if time.monotonic() > deadline:
-            yield _MinerPage(problem=f"time budget of {TIME_BUDGET_S:.0f} s spent")
+        if budget.time_left() <= 0:
+            yield _MinerPage(problem=f"time budget of {budget.seconds:.0f} s spent")
             continue
         try:
             interpreter.process_page(page)

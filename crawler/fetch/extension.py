@@ -38,6 +38,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.config import Settings
 from crawler.discover.feeds import Lead
+from crawler.fetch.handler import HeadersTooLarge
 from crawler.fetch.resolver import refusal_for
 from crawler.dedup.urls import url_key
 from storage import repo
@@ -61,7 +62,7 @@ class CrawlContext:
     def __init__(self, crawler: Crawler, settings: Settings) -> None:
         self.crawler = crawler
         self.settings = settings
-        self.engine = make_engine(settings.storage.url)
+        self.engine = make_engine(settings.storage.url, statement_timeout_s=settings.storage.statement_timeout_s)
         self.sessions = make_session_factory(self.engine)
         self.run_ids: dict[str, int] = {}
         self.known: dict[str, dict[str, tuple[datetime, datetime | None, str]]] = {}
@@ -178,6 +179,8 @@ class CrawlContext:
             return "unsafe_url", None, f"no download handler for this scheme: {str(exc)[:200]}"
         if isinstance(exc, (ConnectionLost, ResponseFailed, ResponseNeverReceived, DownloadFailedError)):
             text = repr(exc)
+            if HeadersTooLarge.__name__ in text or HeadersTooLarge.__name__ in repr(getattr(exc, "__cause__", None)):
+                return "headers_too_large", None, f"response headers over the cap (crawler.fetch.handler): {text[:200]}"
             if "maxsize" in text.lower() or "max size" in text.lower() or "Cancelled" in text:
                 return "too_large", None, "response exceeded the size limit"
             return "connection_reset", None, text[:300]

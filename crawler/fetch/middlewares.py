@@ -10,7 +10,6 @@ from urllib.parse import urljoin, urlsplit
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
-from scrapy.http.response.html import HtmlResponse
 from scrapy.responsetypes import responsetypes
 
 from crawler.fetch.archive import WarcIndex, WarcWriterSink
@@ -81,7 +80,11 @@ class RedirectGuardMiddleware:
         location = response.headers.get(b"Location")
         if response.status not in REDIRECT_STATUSES or not location or request.meta.get("dont_redirect"):
             return response
-        target = urljoin(request.url, location.decode("latin-1").strip()).split("#", 1)[0]
+        try:
+            target = urljoin(request.url, location.decode("latin-1").strip()).split("#", 1)[0]
+        except ValueError as error:  # "http://[::1": Scrapy's RedirectMiddleware would raise the same, unexplained
+            self.crawler.stats.inc_value("leads/unsafe_url")
+            raise IgnoreRequest(f"unsafe URL refused: malformed redirect target {location[:200]!r}: {error}") from None
         chain = [url.split("#", 1)[0] for url in [*request.meta.get("redirect_urls", []), request.url]]
         if target in chain:
             raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, target])}"[:500])

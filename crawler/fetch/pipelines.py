@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from crawler.fetch.extension import STORAGE_ERRORS
 from crawler.extract.article import ExtractionHints, extract_document
 from crawler.discover.items import FetchedPage, LeadRecord
+from crawler.extract.budget import BudgetExceeded
 from crawler.model import STATUS_FULL, STATUS_LEAD_ONLY, STATUS_PDF_PENDING, DateEvidence, ExtractedArticle
 from crawler.fetch.processing import ArticleProcessor
 
@@ -50,7 +51,7 @@ class StorePipeline:
         if isinstance(item, FetchedPage):
             article = self._extract(item, spider)
             if article is None:
-                return item
+                return self._keep_lead(item, spider)
             status = STATUS_FULL
             if not article.text.strip():
                 if article.extraction_method.startswith("pdf"):
@@ -95,9 +96,20 @@ class StorePipeline:
                 fetched_at=item.fetched_at,
                 declared_language=spider.outlet.language,
             )
+        except BudgetExceeded as exc:  # a bomb costs one recorded failure and its memory is never spent
+            self.crawler.stats.inc_value(f"extraction/{exc.reason}")
+            self.crawler.coverwatch.failure(spider.name, f"extraction_{exc.reason}", item.url, exc.detail)  # type: ignore[attr-defined]
+            return None
         except Exception as exc:  # a malformed page must cost one failure, never the run
             self.crawler.coverwatch.failure(spider.name, "extraction_error", item.url, f"{type(exc).__name__}: {exc}"[:300])  # type: ignore[attr-defined]
             return None
+
+
+    def _keep_lead(self, item: FetchedPage, spider: Any) -> Any:
+        """A page that could not be extracted still leaves what its listing said (title, lead), marked lead_only."""
+        if not (item.lead.title or item.lead.lead):
+            return item
+        return self._process_item(LeadRecord(outlet=item.outlet, lead=item.lead, status=STATUS_LEAD_ONLY, attempted_fetch=True), spider)
 
 
 def _why(article: ExtractedArticle, summary: str) -> str:

@@ -43,7 +43,7 @@ def lock_holder() -> str:
 
 def open_store(settings: Settings):  # type: ignore[no-untyped-def]
     """Engine + session factory on an up-to-date schema; raises StorageUnavailable with a readable reason."""
-    engine = make_engine(settings.storage.url)
+    engine = make_engine(settings.storage.url, statement_timeout_s=settings.storage.statement_timeout_s)
     check_connection(engine)
     upgrade(engine)
     return engine, make_session_factory(engine)

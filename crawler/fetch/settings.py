@@ -8,6 +8,8 @@ from typing import Any
 from crawler.config import Settings
 
 # Retry on transient server trouble and rate limiting; 403/401 are refusals, retrying them only angers the wall.
+# The whole response header block (status line + header lines) may not be larger than this.
+MAX_HEADER_BYTES = 256 * 1024
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 
@@ -35,7 +37,13 @@ def scrapy_settings(settings: Settings, *, replay: list[Path] | None = None, arc
         "COVERWATCH_BACKOFF_MAX": 120.0,
         "REDIRECT_MAX_TIMES": 5,
         # News is fetched over HTTP(S) only: no handler exists that a feed link could aim at local files or FTP.
-        "DOWNLOAD_HANDLERS": {"file": None, "s3": None, "ftp": None, "data": None},
+        # Scrapy's HTTP handler with a cap on the response header block (DOWNLOAD_MAXSIZE counts only the body).
+        "DOWNLOAD_HANDLERS": {
+            "file": None, "s3": None, "ftp": None, "data": None,
+            "http": "crawler.fetch.handler.CappedHTTP11DownloadHandler",
+            "https": "crawler.fetch.handler.CappedHTTP11DownloadHandler",
+        },
+        "COVERWATCH_MAX_HEADER_BYTES": MAX_HEADER_BYTES,
         # A name resolving to an internal address is refused unless a source names that host (DNS rebinding).
         "TWISTED_DNS_RESOLVER": "crawler.fetch.resolver.GuardedResolver",
         "MEMUSAGE_ENABLED": True,

@@ -182,7 +182,8 @@ class LocalSubprocessDispatcher:
         self.extra_args = list(extra_args)
 
     def crawl(self, source: str) -> DispatchResult:
-        command = [*self.command, "crawl", source, *self.extra_args]
+        # The child watches this process: a daemon killed with SIGKILL cannot leave it running unsupervised.
+        command = [*self.command, "crawl", source, SUPERVISED_BY_OPTION, str(os.getpid()), *self.extra_args]
         if self.log_dir is None:
             return self.supervisor.run(f"crawl:{source}", command, self.timeout_s)
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -197,6 +198,31 @@ class LocalSubprocessDispatcher:
 
     def kill_all(self) -> None:
         self.supervisor.kill_all()
+
+
+# `coverwatch crawl --supervised-by PID`: the crawl stops itself once PID is no longer its parent.
+SUPERVISED_BY_OPTION = "--supervised-by"
+ORPHAN_POLL_S = 2.0
+# After asking itself to stop (Scrapy's graceful shutdown: in-flight pages finish, the run is recorded), an
+# orphaned crawl that is still alive this much later is killed outright.
+ORPHAN_GRACE_S = 120.0
+
+
+def stop_when_orphaned(parent_pid: int, *, poll_s: float = ORPHAN_POLL_S, grace_s: float = ORPHAN_GRACE_S) -> threading.Thread:
+    """In a supervised child: a daemon thread that SIGTERMs this process when `parent_pid` stops being its parent
+    (the supervisor died, even by SIGKILL, and the child was re-parented), then SIGKILLs it after `grace_s`."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll_s)
+        print(f"supervisor {parent_pid} is gone: stopping this crawl", file=sys.stderr, flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(grace_s)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    thread = threading.Thread(target=watch, name="orphan-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def coverwatch_command(settings: Settings) -> tuple[list[str], list[str]]:

@@ -13,12 +13,10 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 
-from crawler.config import ConfigError, Settings
+from crawler.config import ConfigError, Settings, crontab_weekdays
 
 # Listing the outlets imports every spider module; a minute is plenty even on a busy host.
 OUTLETS_TIMEOUT_S = 60
-# crontab weekday numbers (0 or 7 = Sunday) -> names; APScheduler 3 counts 0 as Monday (apscheduler#286).
-_CRON_DAYS = {"0": "sun", "1": "mon", "2": "tue", "3": "wed", "4": "thu", "5": "fri", "6": "sat", "7": "sun"}
 
 
 def utcnow() -> datetime:
@@ -40,24 +38,6 @@ class CrawlPlan:
     @property
     def job_id(self) -> str:
         return f"crawl:{self.source}"
-
-
-def crontab_weekdays(expression: str) -> str:
-    """Rewrite numeric weekdays of a 5-field crontab line as names, so 1-5 means Monday-Friday as in cron."""
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(f"a crontab expression has 5 fields (minute hour day month weekday), got {len(fields)}")
-
-    def name(token: str) -> str:
-        return _CRON_DAYS.get(token, token)
-
-    parts = []
-    for part in fields[4].split(","):
-        span, slash, step = part.partition("/")
-        low, dash, high = span.partition("-")
-        parts.append(name(low) + (dash + name(high) if dash else "") + (slash + step if slash else ""))
-    fields[4] = ",".join(parts)
-    return " ".join(fields)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,15 @@ Exports: the current selection as CSV or JSON. See crawler.web.security for who 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -27,6 +29,7 @@ from crawler.digest.query import resolve_threshold
 from crawler.web import export, queries
 from crawler.web.security import (
     AUTH_COOKIE,
+    MAX_ROW_ID,
     CSRF_COOKIE,
     CSRF_FIELD,
     CSRF_HEADER,
@@ -34,17 +37,24 @@ from crawler.web.security import (
     SAFE_METHODS,
     SECURITY_HEADERS,
     Guard,
+    bad_path,
     host_name,
     is_loopback,
+    plain_title,
+    row_ids,
     safe_next,
+    without_nul,
 )
 from storage.models import Digest
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STYLESHEET = HERE / "static" / "app.css"
 # Reachable without authentication from other machines: the login form and the stylesheet it uses.
 PUBLIC_PATHS = frozenset({"/login", "/static/app.css"})
+# A row id in a path: a positive integer the database's id column can hold (else 404, never an overflow).
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
 
 
 @lru_cache(maxsize=1)
@@ -52,6 +62,7 @@ def _environment() -> Environment:
     """One template environment per process: templates compile once, whatever the number of apps."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
     env.globals.update(safe_href=fmt.safe_href, lang_attr=fmt.lang_attr, score_label=fmt.score_label, urlencode=urlencode)
+    env.filters["plain_title"] = plain_title
     return env
 
 
@@ -107,6 +118,10 @@ def create_app(
         client = request.client.host if request.client else None
         local = is_loopback(client)
         authenticated = guard.authenticated(request.headers.get("authorization"), request.cookies.get(AUTH_COOKIE))
+        problem = bad_path(request.url.path)
+        if problem:  # refused before any handler or database sees it
+            return _secure(PlainTextResponse(problem, status_code=404))
+        request.scope["query_string"] = without_nul(request.scope.get("query_string", b""))
         if local and not authenticated and not guard.host_allowed(request.headers.get("host")):
             return _secure(PlainTextResponse("unexpected Host header: open the UI at http://127.0.0.1:<port>/", status_code=400))
         if not local and not authenticated:
@@ -131,6 +146,21 @@ def create_app(
             return _secure(PlainTextResponse(str(error.detail), status_code=error.status_code))
         return render(request, "error.html", status_code=error.status_code, message=str(error.detail))
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        # A path id out of range (/article/9223372036854775808) names no row: 404, like any unknown id.
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        status = 404 if where.startswith("path") else 400
+        return await http_error(request, HTTPException(status, f"{where or 'request'}: {first.get('msg', 'invalid')}"))
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> Response:
+        # The last resort (a bug, the database gone): one logged traceback, and still the security headers,
+        # since this answer is sent outside the gate middleware.
+        log.exception("review UI: %s %s failed", request.method, request.url.path)
+        return _secure(PlainTextResponse(f"internal error ({type(error).__name__}); see the server log", status_code=500))
+
     # --- pages ----------------------------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse)
@@ -149,7 +179,7 @@ def create_app(
         )
 
     @app.get("/article/{article_id}", response_class=HTMLResponse)
-    def article_page(request: Request, article_id: int) -> HTMLResponse:
+    def article_page(request: Request, article_id: RowId) -> HTMLResponse:
         with factory() as session:
             view = queries.article_view(session, article_id)
         if view is None:
@@ -169,7 +199,7 @@ def create_app(
         return render(request, "digests.html", digests=rows)
 
     @app.get("/digests/{digest_id}/html", response_class=HTMLResponse)
-    def digest_html(digest_id: int) -> Response:
+    def digest_html(digest_id: RowId) -> Response:
         with factory() as session:
             digest = session.get(Digest, digest_id)
             stored = (digest.paths or {}).get("html") if digest else None
@@ -188,7 +218,7 @@ def create_app(
         kind = request.query_params.get("format", "csv")
         if kind not in ("csv", "json"):
             raise HTTPException(400, "format must be csv or json")
-        ids = [int(value) for value in request.query_params.getlist("ids") if value.isdigit()]
+        ids = row_ids(request.query_params.getlist("ids"))
         with factory() as session:
             rows = queries.export_rows(session, filters, threshold, margin, zone, ids)
             titles = queries.outlet_titles(session)
@@ -206,7 +236,7 @@ def create_app(
     # --- actions (POST: CSRF-checked by require_csrf) ----------------------------------------------------
 
     @app.post("/article/{article_id}/review")
-    async def review(request: Request, article_id: int) -> Response:
+    async def review(request: Request, article_id: RowId) -> Response:
         form = await request.form()
         action = str(form.get("action") or "")
         if action not in queries.REVIEW_ACTIONS:
@@ -217,15 +247,16 @@ def create_app(
         return RedirectResponse(safe_next(str(form.get("next") or ""), f"/article/{article_id}"), status_code=303)
 
     @app.post("/article/{article_id}/note")
-    async def note(request: Request, article_id: int) -> Response:
+    async def note(request: Request, article_id: RowId) -> Response:
         form = await request.form()
-        found = await run_in_threadpool(_write, factory, queries.set_note, article_id, str(form.get("note") or ""))
+        note_text = str(form.get("note") or "").replace("\x00", "")  # PostgreSQL text cannot hold NUL
+        found = await run_in_threadpool(_write, factory, queries.set_note, article_id, note_text)
         if not found:
             raise HTTPException(404, f"no article {article_id}")
         return RedirectResponse(safe_next(str(form.get("next") or ""), f"/article/{article_id}"), status_code=303)
 
     @app.post("/digests/{digest_id}/reviewed")
-    async def digest_reviewed(request: Request, digest_id: int) -> Response:
+    async def digest_reviewed(request: Request, digest_id: RowId) -> Response:
         form = await request.form()
         try:
             await run_in_threadpool(_write, factory, store.mark_digest_reviewed, digest_id)

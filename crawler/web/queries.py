@@ -61,14 +61,22 @@ class Filters:
         return {key: value for key, value in values.items() if value}
 
 
+# Dates a filter may name: anything wider overflows when shifted to UTC or moved a day on.
+MIN_FILTER_DATE, MAX_FILTER_DATE = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _date(value: str, name: str, errors: list[str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors.append(f"{name}: not a date (YYYY-MM-DD); ignored")
         return None
+    if not MIN_FILTER_DATE <= day <= MAX_FILTER_DATE:  # 0001-01-01 and 9999-12-31 overflow in time-zone arithmetic
+        errors.append(f"{name}: outside {MIN_FILTER_DATE.year}–{MAX_FILTER_DATE.year}; ignored")
+        return None
+    return day
 
 
 def parse_filters(params: Mapping[str, str]) -> Filters:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crawler.config import ConfigError, UISettings
@@ -39,6 +41,40 @@ SECURITY_HEADERS = {
 }
 # The stored digest HTML uses inline styles (mail clients need them): allowed there, scripts still not.
 DIGEST_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+
+# Row ids are 32-bit on PostgreSQL (SERIAL) and 64-bit on SQLite: the smaller bound holds for both.
+MAX_ROW_ID = 2**31 - 1
+# Directional embeddings, overrides and isolates: in a <title> (no <bdi> possible) they reverse the browser's tab
+# text and anything shown after it.
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+
+
+def bad_path(path: str) -> str | None:
+    """Why a request's path is refused before any handler runs, or None (no route has a NUL in it)."""
+    return "a NUL byte in the path is not valid input" if "\x00" in path else None
+
+
+def without_nul(query_string: bytes) -> bytes:
+    """The raw query string with every NUL (raw or %00) replaced by U+FFFD. SQLite's FTS5 and PostgreSQL both
+    refuse NUL mid-query; the replacement character keeps the value a value that matches nothing, as before."""
+    if b"\x00" not in query_string and b"%00" not in query_string:
+        return query_string
+    return re.sub(rb"%00|\x00", b"%EF%BF%BD", query_string)
+
+
+def row_ids(values: Iterable[str]) -> list[int]:
+    """The valid row ids among query values: ASCII digits ("²" is a digit to str.isdigit, not to int) in range."""
+    ids = []
+    for value in values:
+        if value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= MAX_ROW_ID:
+            ids.append(int(value))
+    return ids
+
+
+def plain_title(text: str | None) -> str:
+    """Text for a <title>: without directional control characters, which no markup can isolate there."""
+    return _BIDI_CONTROLS.sub("", text or "")
 
 
 def is_loopback(host: str | None) -> bool:

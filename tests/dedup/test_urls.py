@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.dedup.urls import canonical_url, is_safe_public_url, registered_domain, url_key
+from crawler.dedup.urls import canonical_url, clean_link, is_safe_public_url, registered_domain, url_key
 
 # A real ynetnews article id (2022 "Turkey reportedly nabs Iran cell..." page), in the forms feeds, shares and AMP
 # caches produce.
@@ -191,3 +191,41 @@ def test_canonical_url_is_idempotent(host: str, segments: list[str], params: lis
     once = canonical_url(url)
     assert canonical_url(once) == once
     assert url_key(once) == url_key(url)
+
+
+# --- issue 16: URL parsing never raises past its boundary ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("http://[2606:4700::1]/a", "https://[2606:4700::1]/a"),
+        ("http://[2606:4700:0:0::1]:8443/a/amp?utm_source=x#f", "https://[2606:4700::1]:8443/a"),
+        ("https://[2606:4700::1]:443/a/", "https://[2606:4700::1]/a"),
+    ],
+)
+def test_ipv6_literals_get_an_identity(url: str, canonical: str) -> None:
+    assert canonical_url(url) == canonical
+    assert len(url_key(url)) == 40
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://example.org:99999/a", "http://example.org:x/", "http://[v1.fe]/", "http://[::127.0.0.1]:8080/"])
+def test_canonical_url_and_clean_link_never_raise(url: str) -> None:
+    assert canonical_url(url)
+    assert clean_link(url)
+    assert len(url_key(url)) == 40
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::127.0.0.1]/", "http://[::ffff:7f00:1]/", "http://[64:ff9b::10.0.0.1]/", "http://[2002:a9fe:a9fe::]/", "http://[::a00:1]/"],
+)
+def test_ipv6_spellings_of_internal_ipv4_addresses_are_unsafe(url: str) -> None:
+    safe, reason = is_safe_public_url(url)
+    assert not safe and "internal address" in reason, reason
+
+
+def test_a_page_cannot_make_an_internal_address_its_identity() -> None:
+    assert canonical_url("https://example.org/a", declared="http://127.0.0.1/a") == "https://example.org/a"
+    assert canonical_url("http://127.0.0.1:8000/a", declared="http://127.0.0.1:9000/b") == "https://127.0.0.1:8000/a"
+    assert canonical_url("http://127.0.0.1:8000/a", declared="/b") == "https://127.0.0.1:8000/b"  # its own origin: honoured

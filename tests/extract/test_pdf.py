@@ -14,6 +14,7 @@ import pytest
 from bidi import get_display
 
 import crawler.extract.pdf as pdf_module
+from crawler.extract.budget import DocumentBudget
 from crawler.extract.bidi import (
     Glyph,
     LogicalText,
@@ -316,8 +317,7 @@ def test_heavy_pages_and_spent_time_budget_fall_back_to_pypdfium2(monkeypatch: p
     assert heavy.method == "pypdfium2" and "Page 2 Moscow" in heavy.text
     assert any("too heavy for pdfminer" in w for w in heavy.warnings)
     monkeypatch.setattr(pdf_module, "MAX_PAGE_OBJECTS", 20_000)
-    monkeypatch.setattr(pdf_module, "TIME_BUDGET_S", -1.0)
-    late = extract_pdf(data)
+    late = extract_pdf(data, budget=DocumentBudget(seconds=-1.0))
     assert late.method == "pypdfium2" and "Page 1 Hamas" in late.text
     assert any("time budget" in w for w in late.warnings)
 

@@ -52,6 +52,7 @@ class Reply:
     statuses: list[int] = field(default_factory=list)  # consumed one per request, then `status`
     headers: dict[str, str] = field(default_factory=dict)
     # send | reset (RST, no answer) | hang (no answer until the site closes) | truncate (Content-Length lies)
+    # | endless_headers (8 KB header lines that never end) | long_header_line (one header line that never ends)
     action: str = "send"
     file: Path | None = None  # stream this file instead of `body` (big items generated into tmp)
     content_length: bool = True  # False: close-delimited body, the size is unknown until the end
@@ -111,6 +112,9 @@ class HostileSite:
                     site.released.wait(60)
                     self.close_connection = True
                     return
+                if reply.action in ("endless_headers", "long_header_line"):
+                    self._flood_headers(reply.action == "long_header_line")
+                    return
                 size = reply.file.stat().st_size if reply.file else len(reply.body)
                 if reply.action == "truncate":
                     self._head(status, reply.content_type, reply.headers, size * 2)
@@ -130,6 +134,18 @@ class HostileSite:
                             self.wfile.write(chunk)
                 if not reply.content_length:
                     self.close_connection = True
+
+            def _flood_headers(self, one_line: bool) -> None:
+                """A header block that never ends: 8 KB lines forever, or one endless line (up to 256 MiB)."""
+                self.close_connection = True
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + (b"X-Pad: " if one_line else b""))
+                try:
+                    for number in range(32_768):
+                        self.wfile.write(b"a" * 8192 if one_line else b"X-Pad-%d: %s\r\n" % (number, b"a" * 8192))
+                        if site.released.is_set():
+                            return
+                except OSError:
+                    return
 
             def _head(self, status: int, content_type: str, headers: dict[str, str], length: int | None) -> None:
                 self.send_response(status)
@@ -165,6 +181,11 @@ class HostileSite:
 
     def url(self, path: str) -> str:
         return self.base + path
+
+    def proxy_env(self) -> dict[str, str]:
+        """Environment for a crawl that reaches every host but this machine through this site, acting as a proxy
+        (a request for http://[2606:4700::1]/x arrives with that absolute URL as its path, served from `routes`)."""
+        return {"http_proxy": self.base, "https_proxy": self.base, "no_proxy": "127.0.0.1,localhost"}
 
     def __enter__(self) -> Self:
         self.thread.start()
@@ -497,6 +518,14 @@ def _corrupt_pdf(tmp: Path, name: str) -> bytes:
     return b"%PDF-1.7\n" + os.urandom(30_000) + b"\n%%EOF\n"
 
 
+def flate_pdf(block: bytes, inflated_bytes: int) -> bytes:
+    """A one-page PDF whose FlateDecode content stream inflates to `inflated_bytes` of `block` repeated."""
+    compressor = zlib.compressobj(9)
+    chunk = block * max(1, (1 << 20) // len(block))
+    data = b"".join(compressor.compress(chunk) for _ in range(inflated_bytes // len(chunk))) + compressor.flush()
+    return pdf_from_streams([data], filters="/FlateDecode")
+
+
 # --- JSON APIs -------------------------------------------------------------------------------------------
 
 
@@ -594,6 +623,69 @@ def _api_junk_ignored(result: ItemResult) -> None:
     assert result.run["stats"].get("listing/parsed") == 1
 
 
+# --- Round 2 (issue 16): memory past the download limit, header floods, URLs that broke parsers ------------
+
+PUBLIC_IPV6 = "http://[2606:4700::1]"
+
+
+def _ipv6_links(site: HostileSite, name: str, tmp: Path) -> dict[str, Any]:
+    # A public IPv6 literal (reached through the site acting as proxy: no packet leaves the machine) and an
+    # IPv4-compatible spelling of this machine; the good article comes last, so a raise would lose it.
+    # The whole outlet lives on the IPv6 address (its domain), so its links are not offsite.
+    inner = f"http://[::127.0.0.1]:{site.port}/{name}/inner"
+    site.add(f"{PUBLIC_IPV6}/{name}/bad", good_article(f"{name} over IPv6"))
+    site.add(f"{PUBLIC_IPV6}/{name}/good", good_article(name))
+    links = [("IPv6 story", f"{PUBLIC_IPV6}/{name}/bad"), ("Inner", inner), (f"Good {name}", f"{PUBLIC_IPV6}/{name}/good")]
+    site.add(f"{PUBLIC_IPV6}/{name}/feed.xml", rss([(title, link, FEED_DATE) for title, link in links]), content_type="application/rss+xml")
+    return {"sources": [{"kind": "rss", "url": f"{PUBLIC_IPV6}/{name}/feed.xml"}]}
+
+
+def _ipv6_checks(result: ItemResult) -> None:
+    refused = [f for f in result.failures if f["reason"] == "unsafe_url"]
+    assert [f["url"] for f in refused] == [f"http://[::127.0.0.1]:{result.site.port}/{result.name}/inner"], refused
+    assert result.site.hits.get(f"/{result.name}/inner", 0) == 0
+
+
+def _canonical_internal(site: HostileSite, name: str, tmp: Path) -> dict[str, Any]:
+    other = f"http://127.0.0.1:{site.port + 1}/{name}/elsewhere"
+    page = good_article(f"{name} declared").replace("</head>", f'<link rel="canonical" href="{other}"></head>')
+    return _page_item(page)(site, name, tmp)
+
+
+def _canonical_kept(result: ItemResult) -> None:
+    bad = next(a for path, a in result.articles.items() if f"/{result.name}/bad" in path)
+    assert f":{result.site.port}/{result.name}/bad" in bad["url"], bad["url"]
+
+
+def _headers_refused(result: ItemResult) -> None:
+    detail = " ".join(f["detail"] for f in result.failures if f["reason"] == "headers_too_large")
+    assert "header" in detail, detail
+
+
+def deflate_bomb(decompressed_bytes: int) -> bytes:
+    """zlib (Content-Encoding: deflate) data inflating to `decompressed_bytes` spaces."""
+    compressor = zlib.compressobj(9)
+    chunk = b" " * (1 << 20)
+    return b"".join(compressor.compress(chunk) for _ in range(decompressed_bytes >> 20)) + compressor.flush()
+
+
+def _malformed_redirects(site: HostileSite, name: str, tmp: Path) -> dict[str, Any]:
+    site.add(f"/{name}/bad", status=302, headers={"Location": "http://[::1"})
+    site.add(f"/{name}/bad-port", status=302, headers={"Location": "http://example.org:99999/x"})
+    return _feed_outlet(site, name, [("Bracket", site.url(f"/{name}/bad")), ("Port", site.url(f"/{name}/bad-port"))])
+
+
+# JSON-LD 100,000 levels deep in an otherwise good page: the page's text must survive the structured data.
+DEEP_JSONLD_PAGE = good_article("jsonld_deep_nesting").replace(
+    "</head>", '<script type="application/ld+json">' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "</script></head>")
+
+DEEP_JSON = '{"items": ' + "[" * 50_000 + "]" * 50_000 + "}"
+XXE_FEED_UTF16 = XXE_FEED.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>').encode("utf-16")
+XXE_FEED_UTF32 = XXE_FEED.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-32"?>').encode("utf-32")
+# 300 MiB of tiny text objects in 0.76 MB: pdfium would build ten million page objects (5.1 GB).
+TEXT_OBJECT = b"BT /F1 1 Tf 10 10 Td (A) Tj ET\n"
+
+
 CORPUS: tuple[Item, ...] = (
     Item("html_malformed", "tag soup: unclosed and stray tags, text after </html>", "markup errors cost nothing: the text is recovered",
          _page_item(MALFORMED_HTML), Expect(bad_status="full", bad_contains="The delegation arrived")),
@@ -656,6 +748,35 @@ CORPUS: tuple[Item, ...] = (
          _redirect_chain, Expect(reasons=("too_many_redirects",), bad_status="lead_only")),
     Item("odd_schemes", "feed links with javascript:, file:, data:, mailto:, ftp: schemes", "each refused as unsafe_url; the rest of the feed is crawled",
          _odd_schemes, Expect(reasons=("unsafe_url",), check=_odd_scheme_refusals)),
+    Item("pdf_flate_bomb", "a 1 MB PDF whose content stream inflates to 1 GiB of spaces", "the document budget stops inflation before pdfium",
+         _pdf_item(lambda tmp, name: flate_pdf(b" ", 1 << 30)), Expect(reasons=("extraction_too_large",), bad_status="lead_only")),
+    Item("pdf_object_bomb", "a 0.76 MB PDF: 300 MiB of one-glyph text objects", "page objects are counted before pdfium builds them",
+         _pdf_item(lambda tmp, name: flate_pdf(TEXT_OBJECT, 300 << 20)), Expect(reasons=("extraction_too_many_objects",), bad_status="lead_only")),
+    Item("headers_endless", "8 KB header lines that never end", "the header cap fails one request, not the crawl's memory",
+         _page_item(b"", action="endless_headers"), Expect(reasons=("headers_too_large",), bad_status="lead_only", check=_headers_refused)),
+    Item("header_line_endless", "one header line that never ends", "headers_too_large, not an unexplained reset",
+         _page_item(b"", action="long_header_line"), Expect(reasons=("headers_too_large",), bad_status="lead_only", check=_headers_refused)),
+    Item("feed_ipv6_literals", "feed links to a public IPv6 literal and to [::127.0.0.1]:port, the good story last",
+         "IPv6 literals get an identity; an embedded internal IPv4 is unsafe_url; the rest of the feed is crawled",
+         _ipv6_links, Expect(reasons=("unsafe_url",), bad_status="full", bad_contains="over IPv6", check=_ipv6_checks)),
+    Item("canonical_internal", "a page whose rel=canonical names another port on an internal address", "the article keeps its own URL",
+         _canonical_internal, Expect(bad_status="full", check=_canonical_kept)),
+    Item("api_deep_nesting", "a JSON API answer nested 50,000 deep", "api_too_deep, not a RecursionError",
+         _api_item(DEEP_JSON), Expect(reasons=("api_too_deep",))),
+    Item("feed_xxe_utf16", "the XXE feed encoded in UTF-16", "entity declarations are found in wide encodings",
+         _listing_item("bad.xml", XXE_FEED_UTF16, "rss"), Expect(reasons=("feed_unsafe_xml",), check=_no_passwd)),
+    Item("deflate_bomb", "1 MB of Content-Encoding: deflate that inflates to 1 GiB", "every content coding is bounded, not only gzip",
+         _page_item(deflate_bomb(1 << 30), headers={"Content-Encoding": "deflate"}),
+         Expect(reasons=("too_large",), bad_status="lead_only", check=_bounded_download)),
+    Item("charset_unknown", "a page labelled charset=x-no-such-charset", "an unknown label falls back to detection",
+         _page_item(good_article("bogus charset page"), content_type="text/html; charset=x-no-such-charset"),
+         Expect(bad_status="full", bad_contains="bogus charset page")),
+    Item("jsonld_deep_nesting", "JSON-LD nested 100,000 deep in the article's head", "structured data never costs the page its text",
+         _page_item(DEEP_JSONLD_PAGE), Expect(bad_status="full", bad_contains="jsonld deep nesting")),
+    Item("redirect_malformed", "redirects to http://[::1 and to port 99999", "an unparsable Location is a recorded failure; lead kept",
+         _malformed_redirects, Expect(reasons=("unsafe_url",), bad_status="lead_only")),
+    Item("feed_xxe_utf32", "the XXE feed encoded in UTF-32", "entity declarations are found in wide encodings",
+         _listing_item("bad.xml", XXE_FEED_UTF32, "rss"), Expect(reasons=("feed_unsafe_xml",), check=_no_passwd)),
 )
 
 
@@ -815,7 +936,7 @@ def corpus_run(tmp_path_factory: pytest.TempPathFactory) -> CorpusRun:
     with HostileSite() as site:
         outlets = {item.name: item.publish(site, item.name, tmp) for item in CORPUS}
         config = write_config(tmp / "coverwatch.toml", db_url, outlets)
-        process = run_crawl_process(config, list(outlets))
+        process = run_crawl_process(config, list(outlets), env=site.proxy_env())
         results = {item.name: collect(db_url, item.name, site) for item in CORPUS}
     return CorpusRun(process, results)
 
