@@ -167,7 +167,7 @@ finished_to_keep = 100
         return self
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:
-        from crawler.schedule.scrapyd.dispatcher import NodeUnreachable, ScrapydClient, parse_node
+        from crawler.schedule.scrapyd.client import NodeUnreachable, ScrapydClient, parse_node
 
         client = ScrapydClient(parse_node(self.url), timeout_s=2.0)
         deadline = time.monotonic() + timeout_s
@@ -324,7 +324,8 @@ def test_crawls_spread_over_both_nodes_and_every_article_is_stored_once(pool: Cl
     from sqlalchemy import select
 
     from crawler.dedup.fingerprint import NearDupIndex
-    from crawler.schedule.scrapyd.dispatcher import ScrapydClient, job_state, parse_node
+    from crawler.schedule.scrapyd.client import ScrapydClient, parse_node
+    from crawler.schedule.scrapyd.jobs import job_state
     from storage.models import Article, CrawlRun, Failure, SourceLock
 
     pieces = article_pieces()
@@ -374,7 +375,8 @@ def test_crawls_spread_over_both_nodes_and_every_article_is_stored_once(pool: Cl
 def test_node_killed_mid_crawl_is_detected_and_its_crawl_rerun_elsewhere(pool: Cluster, pg_url: str, shared_index: str, local_site) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
-    from crawler.schedule.scrapyd.dispatcher import ScrapydClient, job_state, parse_node
+    from crawler.schedule.scrapyd.client import ScrapydClient, parse_node
+    from crawler.schedule.scrapyd.jobs import job_state
     from storage.models import Article, CrawlRun, Failure, SourceLock
 
     pieces = article_pieces()[:8]
@@ -452,7 +454,8 @@ def test_node_down_at_dispatch_time_sends_the_crawl_to_the_other(pool: Cluster, 
 def test_a_crawl_past_its_timeout_is_cancelled_gracefully(pool: Cluster, pg_url: str, shared_index: str, local_site) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from crawler.schedule.scrapyd.dispatcher import ScrapydClient, job_state, parse_node
+    from crawler.schedule.scrapyd.client import ScrapydClient, parse_node
+    from crawler.schedule.scrapyd.jobs import job_state
     from storage.models import CrawlRun, SourceLock
 
     publish(local_site, "too_slow", article_pieces()[:8], delay=2.0)
@@ -566,7 +569,7 @@ def test_distributed_compose_override_and_node_config_are_valid() -> None:
 
     import yaml
 
-    from crawler.schedule.scrapyd.dispatcher import DEFAULT_MAX_PROC
+    from crawler.schedule.scrapyd.client import DEFAULT_MAX_PROC
 
     compose = yaml.safe_load((REPO / "docker-compose.distributed.yml").read_text(encoding="utf-8"))
     services = compose["services"]
