@@ -291,7 +291,7 @@ class ScrapydDispatcher:
         last_answer = time.monotonic()
         misses = 0
         pid: int | None = None
-        running = False
+        running_since: float | None = None
         try:
             while True:
                 try:
@@ -314,17 +314,18 @@ class ScrapydDispatcher:
                     return Attempt(node.name, job, "interrupted" if stopped else "finished", "", pid, entry.get("log_url"))
                 if state is None:
                     return Attempt(node.name, job, "lost", "job vanished from the node's lists (Scrapyd restarted?)", pid)
-                if state == "running" and not running:
+                if state == "running" and running_since is None:
                     # The crawl timeout counts from the crawl's start, as for a local crawl process; a job
-                    # waiting in a node's queue is bounded by the same timeout from its placement.
-                    running, deadline = True, time.monotonic() + self.timeout_s
+                    # waiting in a node's queue is bounded by the same timeout from its placement. Read at
+                    # each poll, so a timeout changed while the crawl runs applies to it.
+                    running_since = time.monotonic()
                     pid = int(entry["pid"]) if entry.get("pid") else None
                     with self._lock:
                         if job in self._tracked:
                             self._tracked[job].pid = pid
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= (deadline if running_since is None else running_since + self.timeout_s):
                     forced = self._stop_job(client, job)
-                    where = "running" if running else "waiting in the node's queue"
+                    where = "waiting in the node's queue" if running_since is None else "running"
                     return Attempt(node.name, job, "timeout", f"still {where} after {self.timeout_s:.0f} s", pid, forced=forced)
                 if self._stopping.is_set():
                     time.sleep(min(self.poll_s, 0.5))  # stopping: the job was cancelled, follow it to its end
