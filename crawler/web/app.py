@@ -143,8 +143,9 @@ def create_app(
             outlets, languages = queries.choices(session)
             titles = queries.outlet_titles(session)
         pages = max(1, -(-total // queries.PAGE_SIZE))
+        shown_total = queries.count_label(total, filters.page)
         return render(
-            request, "queue.html", filters=filters, rows=rows, total=total, pages=pages, outlets=outlets, languages=languages,
+            request, "queue.html", filters=filters, rows=rows, total=shown_total, pages=pages, outlets=outlets, languages=languages,
             titles=titles, status_filters=queries.STATUS_FILTERS, relevance_filters=queries.RELEVANCE_FILTERS, margin=margin,
         )
 

@@ -24,6 +24,9 @@ REVIEW_ACTIONS = ("reviewed", "dismissed", "new", "star", "unstar")
 STATUS_FILTERS = ("open", "new", "reviewed", "starred", "dismissed", "all")
 RELEVANCE_FILTERS = ("relevant", "near", "below", "all")
 PAGE_SIZE = 50
+# Counting every match of a common word in a year of articles costs more than the page itself: the queue
+# counts up to this and shows "1000+" beyond it.
+COUNT_CAP = 1000
 # Exports are for a selection, not a dump of the database.
 EXPORT_LIMIT = 10_000
 # Notes are an analyst's remarks, not documents.
@@ -143,12 +146,27 @@ def filtered(session: Session, filters: Filters, threshold: float, margin: float
 def queue(
     session: Session, filters: Filters, threshold: float, margin: float, zone: str, limit: int = PAGE_SIZE
 ) -> tuple[list[Article], int]:
+    """A page of the filtered queue, and the number of matches: exact up to COUNT_CAP past the page's start,
+    beyond that the bound + 1 (see count_label)."""
     statement = filtered(session, filters, threshold, margin, zone)
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    bound = count_bound(filters.page, limit)
+    capped = statement.order_by(None).with_only_columns(Article.id).limit(bound + 1)
+    total = session.scalar(select(func.count()).select_from(capped.subquery())) or 0
     rows = session.scalars(
         statement.order_by(Article.first_seen.desc(), Article.id.desc()).limit(limit).offset((filters.page - 1) * limit)
     )
     return list(rows), int(total)
+
+
+def count_bound(page: int, limit: int = PAGE_SIZE) -> int:
+    """How far the queue counts: COUNT_CAP past the page's first row, so deeper pages keep a next page."""
+    return (page - 1) * limit + COUNT_CAP
+
+
+def count_label(total: int, page: int, limit: int = PAGE_SIZE) -> str:
+    """ "1000+" when the count stopped at its bound, else the exact number."""
+    bound = count_bound(page, limit)
+    return f"{bound}+" if total > bound else str(total)
 
 
 def export_rows(

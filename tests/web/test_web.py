@@ -461,8 +461,39 @@ def test_search_and_filters_on_postgresql(pg_url: str, tmp_path: Path) -> None:
             assert client.get("/", params={"q": payload, "outlet": payload}).status_code == 200
     with engine.connect() as connection:
         indexes = {row[0] for row in connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'articles'"))}
-        assert "ix_articles_search_trgm" in indexes
+        # The stored document's index (0006) replaces the expression index of 0003, whose recheck folded every row.
+        assert "ix_articles_search_document_trgm" in indexes and "ix_articles_search_trgm" not in indexes
         assert connection.execute(select(func.count()).select_from(Article)).scalar() == len(ids)
+    engine.dispose()
+
+
+def test_search_document_migration_backfills_existing_postgresql_rows(pg_url: str) -> None:
+    """Articles stored before 0006 get their search document from the migration's back-fill, folded like new ones."""
+    from alembic import command
+    from alembic.config import Config
+
+    from crawler.web.search import search_condition
+    from storage.db import MIGRATIONS_DIR
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    assert "search_document" not in {column["name"] for column in inspect(engine).get_columns("articles")}
+    ynet = next(s for s in seeds() if s.key == "ynet")
+    with make_session_factory(engine).begin() as session:  # stored before 0006 existed (the ORM never writes the column)
+        store(session, record_for(ynet, title=PREFIX_TITLE, text=POINTED_TEXT), IN_WINDOW)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        for query in ("ממשלה", "حكومة", "اسرائيل"):
+            assert session.scalar(select(func.count()).select_from(Article).where(search_condition(session, query))) == 1, query
+        with sessions.begin() as writing:  # and the trigger keeps it right on every later write
+            writing.execute(text("UPDATE articles SET title = 'renamed', text = 'nothing here'"))
+        assert session.scalar(select(func.count()).select_from(Article).where(search_condition(session, "ממשלה"))) == 0
     engine.dispose()
 
 
@@ -502,4 +533,27 @@ def test_search_migration_downgrades_and_upgrades_again(sqlite_url: str) -> None
     with sessions() as session:  # the migration indexed the existing rows, folded like new ones
         for query in ("ממשלה", "حكومة", "اسرائيل"):
             assert session.scalar(select(func.count()).select_from(Article).where(search_condition(session, query))) == 1, query
+    engine.dispose()
+
+
+def test_queue_counts_only_up_to_its_bound(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A common word in a year of articles is not counted to the end: the queue stops at the bound, shows "N+",
+    and a deeper page moves the bound so it keeps its next page."""
+    from crawler.web import queries
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    seed_store(sessions)
+    everything = queries.Filters(status="all", relevance="all", copies=True)
+    with sessions() as session:
+        stored = session.scalar(select(func.count()).select_from(Article)) or 0
+        exact = queries.queue(session, everything, 0.5, 0.1, "UTC")[1]
+        monkeypatch.setattr(queries, "COUNT_CAP", 3)
+        first = queries.queue(session, everything, 0.5, 0.1, "UTC", limit=2)[1]
+        second = queries.queue(session, queries.Filters(status="all", relevance="all", copies=True, page=2), 0.5, 0.1, "UTC", limit=2)[1]
+    assert stored > 6 and exact == stored
+    assert first == 4 and queries.count_label(first, 1, 2) == "3+"
+    assert second == 6 and queries.count_label(second, 2, 2) == "5+"
+    assert queries.count_label(2, 1, 2) == "2"
     engine.dispose()
