@@ -125,6 +125,7 @@ class NodeProcess:
     max_proc: int
     config: Path  # the coverwatch.toml its jobs read ($COVERWATCH_CONFIG)
     poll_interval: float = 0.2
+    cpu: int | None = None  # pin the node and its crawl processes to this core (taskset): one node, one machine's CPU
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -159,8 +160,11 @@ finished_to_keep = 100
         env.pop("SCRAPY_SETTINGS_MODULE", None)
         output = (self.root / "scrapyd.out").open("ab")
         # Own process group: SIGKILL to the group takes the node and its running crawls down at once.
+        command = [sys.executable, "-m", "scrapyd", "--pidfile", str(self.root / "twistd.pid")]
+        if self.cpu is not None:  # children (the crawls) inherit the affinity
+            command = ["taskset", "-c", str(self.cpu), *command]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "scrapyd", "--pidfile", str(self.root / "twistd.pid")],
+            command,
             cwd=self.root, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )
         output.close()
@@ -214,8 +218,13 @@ finished_to_keep = 100
         return "\n".join(parts)
 
 
-def start_nodes(root: Path, config: Path, count: int, max_proc: int, poll_interval: float = 0.2) -> list[NodeProcess]:
-    nodes = [NodeProcess(root / f"node{i + 1}", free_port(), max_proc, config, poll_interval).start() for i in range(count)]
+def start_nodes(
+    root: Path, config: Path, count: int, max_proc: int, poll_interval: float = 0.2, cpus: list[int] | None = None
+) -> list[NodeProcess]:
+    nodes = [
+        NodeProcess(root / f"node{i + 1}", free_port(), max_proc, config, poll_interval, cpus[i] if cpus else None).start()
+        for i in range(count)
+    ]
     for node in nodes:
         node.wait_ready()
     return nodes
