@@ -467,6 +467,30 @@ def test_search_and_filters_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_postgresql_search_document_folds_like_the_search_text_of_0003(pg_url: str) -> None:
+    """0006's faster folding (regexp_replace + a short translate) gives exactly 0003's folding, lower-cased."""
+    import importlib.util
+
+    from storage.db import MIGRATIONS_DIR
+
+    spec = importlib.util.spec_from_file_location("search_0003", MIGRATIONS_DIR / "versions" / "0003_search.py")
+    assert spec is not None and spec.loader is not None
+    search_0003 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(search_0003)
+    every_mark = "".join(search_0003.REMOVED) + "".join(search_0003.FOLDED)
+    samples = [PREFIX_TITLE, POINTED_TEXT, f"A{every_mark}b Ωמ{every_mark}ع", "ÀÉÎ Straße ПРИВЕТ", ""]
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        for sample in samples:
+            new, old = connection.execute(
+                text("SELECT coverwatch_search_document(:t, :l, :b), lower(coverwatch_search_text(:t, :l, :b))"),
+                {"t": sample, "l": sample[::-1], "b": None},
+            ).one()
+            assert new == old, sample
+    engine.dispose()
+
+
 def test_search_document_migration_backfills_existing_postgresql_rows(pg_url: str) -> None:
     """Articles stored before 0006 get their search document from the migration's back-fill, folded like new ones."""
     from alembic import command
