@@ -18,7 +18,7 @@ articles stored, articles per second, the CPU seconds the nodes and their crawls
 processes plus their reaped children) and so how busy each pinned core was, and the load average; then the
 speed-up per round and its median (target: >= 1.7x with two nodes).
 
-Run:  .venv/bin/python bench/scale_out.py [--outlets 8] [--articles 24] [--max-proc 1] [--rounds 2]
+Run:  .venv/bin/python bench/scale_out.py [--outlets 8] [--articles 24] [--max-proc 1] [--rounds 2] [--pages DIR]
 """
 
 from __future__ import annotations
@@ -56,18 +56,18 @@ CORES = (0, 1)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def real_pages(limit: int) -> list[bytes]:
-    """Real article pages: the extraction dev set when present (bench scripts may read ../shared), else the
-    repository's captured outlet pages."""
+def real_pages(limit: int, directory: Path | None) -> list[bytes]:
+    """Real article pages: the *.html of `directory` when given, else the extraction dev set when present
+    (bench scripts may read ../shared), else the repository's captured outlet pages."""
+    if directory is not None:
+        return [path.read_bytes() for path in sorted(directory.rglob("*.html"))[:limit]]
     try:
         from bench.extraction_quality import extraction_items
 
         pages = [page for _url, _item, page in extraction_items(limit)]
     except (FileNotFoundError, OSError):
         pages = []
-    if not pages:
-        pages = [path.read_bytes() for path in sorted(CAPTURED_PAGES.glob("*.html"))]
-    return pages
+    return pages or [path.read_bytes() for path in sorted(CAPTURED_PAGES.glob("*.html"))]
 
 
 def publish_pages(site: LocalSite, name: str, pages: list[bytes]) -> None:
@@ -148,13 +148,14 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=24, help="real pages per outlet")
     parser.add_argument("--max-proc", type=int, default=1, help="Scrapyd slots per node (the same on both)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating 1-node / 2-node pairs")
+    parser.add_argument("--pages", type=Path, default=None, help="a directory of real *.html pages to serve (default: extraction_dev)")
     args = parser.parse_args()
     available = os.sched_getaffinity(0)
     if not set(CORES) <= available:
         print(f"needs cores {CORES} (this process may use {sorted(available)})")
         return 2
 
-    pages = real_pages(args.outlets * args.articles)
+    pages = real_pages(args.outlets * args.articles, args.pages)
     phases: list[dict[str, object]] = []
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="cw_scale_out_") as tmp:
         root = Path(tmp)
