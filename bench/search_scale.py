@@ -17,7 +17,7 @@ Each query runs REPEATS times; printed: p50 and p95 in ms, and the share of arti
 --old-search also times PostgreSQL's previous search (migration 0003: translate() + ILIKE over title, lead and
 text, under its own expression index) on the same store, for the before/after.
 
-Run:  .venv/bin/python bench/search_scale.py [--n 100000] [--backends sqlite,postgresql] [--old-search]
+Run:  .venv/bin/python bench/search_scale.py [--n 100000] [--backends sqlite,postgresql] [--old-search] [--keep]
 Needs PostgreSQL at 127.0.0.1:5432 (trust auth) for the postgresql backend; creates and drops its own database.
 """
 
@@ -50,7 +50,7 @@ from storage.models import Article  # noqa: E402
 FIXTURES = REPO / "tests" / "fixtures"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_DATABASE = "coverwatch_bench_search"
-WORDS = {"en": "Hamas", "he": "חמאס", "ar": "حماس"}
+WORDS = {"en": "Hamas", "he": "חמאס", "ar": "حماس", "absent": "Ouagadougou"}  # the last: no match, the index path
 LANGUAGE_SHARE = {"en": 0.40, "he": 0.20, "ar": 0.25, "ru": 0.15}
 RELEVANT_SHARE = 0.3
 THRESHOLD, MARGIN = 0.5, 0.15
@@ -144,21 +144,35 @@ def old_search_count(session, word: str) -> int:  # type: ignore[no-untyped-def]
     return int(session.scalar(select(func.count()).select_from(Article).where(condition)) or 0)
 
 
-def run_backend(backend: str, n: int, pools: dict[str, list[str]], old_search: bool) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix="search_scale_"))
+def run_backend(backend: str, n: int, pools: dict[str, list[str]], old_search: bool, keep: bool) -> None:
+    """Build (or, with --keep, reuse a kept store of the same size) and time."""
+    workdir = Path(tempfile.gettempdir()) / "search_scale"
+    workdir.mkdir(exist_ok=True)
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.db'}"
+        url = f"sqlite:///{workdir / f'bench-{n}.db'}"
     else:
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE}"))
-            connection.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
+        with admin.connect() as connection:
+            if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": PG_DATABASE}).first():
+                connection.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
     engine = make_engine(url)
     try:
-        build_s = build_store(engine, n, pools)
         sessions = make_session_factory(engine)
-        print(f"\n[{backend}] {n:,} articles built in {build_s:.0f} s")
+        stored = _stored(engine)
+        if keep and stored == n:
+            print(f"\n[{backend}] {n:,} articles kept from an earlier run")
+        else:
+            if stored:
+                engine.dispose()
+                _drop(backend, url, admin)
+                if backend == "postgresql":
+                    with admin.connect() as connection:
+                        connection.execute(text(f"CREATE DATABASE {PG_DATABASE}"))
+                engine = make_engine(url)
+                sessions = make_session_factory(engine)
+            build_s = build_store(engine, n, pools)
+            print(f"\n[{backend}] {n:,} articles built in {build_s:.0f} s")
         with sessions() as session:
             for language, word in WORDS.items():
                 occurs = session.scalar(select(func.count()).select_from(Article).where(Article.text.contains(word))) or 0
@@ -167,7 +181,7 @@ def run_backend(backend: str, n: int, pools: dict[str, list[str]], old_search: b
                     p50, p95, result = timed(lambda f=filters: queries.queue(session, f, THRESHOLD, MARGIN, "UTC"))  # type: ignore[misc]
                     rows, total = result  # type: ignore[misc]
                     print(f"  search {language} {word!r:10} {label:16} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
-                          f"page {len(rows):2} shown total {queries.count_label(total, 1)}  (word in {occurs / n:.0%} of articles)")
+                          f"page {len(rows):2} shown total {total.label()}  (word in {occurs / n:.0%} of articles)")
                 if old_search and backend == "postgresql":
                     with engine.begin() as connection:
                         connection.execute(text("SET maintenance_work_mem = '256MB'"))
@@ -182,10 +196,25 @@ def run_backend(backend: str, n: int, pools: dict[str, list[str]], old_search: b
             print(f"  digest of {day}  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({len(data.items)} items)")  # type: ignore[attr-defined]
     finally:
         engine.dispose()
-        if backend == "postgresql":
-            with admin.connect() as connection:
-                connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE}"))
-            admin.dispose()
+        if not keep:
+            _drop(backend, url, admin)
+        admin.dispose()
+
+
+def _stored(engine: Engine) -> int:
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM articles")).scalar() or 0)
+    except Exception:  # noqa: BLE001 - no schema yet
+        return 0
+
+
+def _drop(backend: str, url: str, admin: Engine) -> None:
+    if backend == "sqlite":
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        return
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
 
 
 def main() -> None:
@@ -193,11 +222,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--old-search", action="store_true", help="also time migration 0003's search on PostgreSQL")
+    parser.add_argument("--keep", action="store_true", help="keep the stores, and reuse kept ones of the same size")
     args = parser.parse_args()
     pools = paragraph_pools()
     print("paragraph pools:", {language: len(pool) for language, pool in pools.items()})
     for backend in args.backends.split(","):
-        run_backend(backend.strip(), args.n, pools, args.old_search)
+        run_backend(backend.strip(), args.n, pools, args.old_search, args.keep)
 
 
 if __name__ == "__main__":

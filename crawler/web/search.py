@@ -53,6 +53,12 @@ def _fts_string(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def document_match(document: ColumnElement[str | None], terms: list[str]) -> ColumnElement[bool]:
+    """PostgreSQL: every term inside the stored search document (migration 0006), as the trigram index answers."""
+    # lower() on the pattern in the database: the case mapping the trigger stored the document with.
+    return and_(*(document.like(func.lower(_like_pattern(term)), escape="\\") for term in terms))
+
+
 def search_condition(session: Session, query: str) -> ColumnElement[bool] | None:
     """A WHERE condition on Article matching every term of `query`, or None for an empty query."""
     terms = search_terms(query)
@@ -75,8 +81,7 @@ def search_condition(session: Session, query: str) -> ColumnElement[bool] | None
                 )
         return and_(*conditions)
     if dialect == "postgresql":
-        # lower() on both sides in the database: the same case mapping the trigger stored the document with.
-        return and_(*(Article.search_document.like(func.lower(_like_pattern(term)), escape="\\") for term in terms))
+        return document_match(Article.search_document, terms)
     # Any other backend: no index and no folding, but still correct for unpointed text.
     return and_(*(or_(Article.title.ilike(_like_pattern(t), escape="\\"), Article.text.ilike(_like_pattern(t), escape="\\")) for t in terms))
 

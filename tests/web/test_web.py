@@ -7,6 +7,7 @@ import io
 import json
 import re
 import shutil
+from dataclasses import replace
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -575,9 +576,34 @@ def test_queue_counts_only_up_to_its_bound(sqlite_url: str, monkeypatch: pytest.
         exact = queries.queue(session, everything, 0.5, 0.1, "UTC")[1]
         monkeypatch.setattr(queries, "COUNT_CAP", 3)
         first = queries.queue(session, everything, 0.5, 0.1, "UTC", limit=2)[1]
-        second = queries.queue(session, queries.Filters(status="all", relevance="all", copies=True, page=2), 0.5, 0.1, "UTC", limit=2)[1]
-    assert stored > 6 and exact == stored
-    assert first == 4 and queries.count_label(first, 1, 2) == "3+"
-    assert second == 6 and queries.count_label(second, 2, 2) == "5+"
-    assert queries.count_label(2, 1, 2) == "2"
+        second = queries.queue(session, replace(everything, page=2), 0.5, 0.1, "UTC", limit=2)[1]
+    assert stored > 6 and exact == queries.Total(stored, exact=True) and exact.label() == str(stored)
+    assert (first.label(), first.pages(2)) == ("3+", 3)  # pages 1-2 known, a link to page 3
+    assert (second.label(), second.pages(2)) == ("5+", 4)
+    engine.dispose()
+
+
+def test_postgresql_search_pages_the_newest_matches_first_and_falls_back_to_the_index(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest articles are searched first: a page they fill is served from them (count "N+"); a page they
+    cannot fill comes from the trigram index, and both give the same newest-first matches."""
+    from crawler.web import queries
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    seed_store(sessions)
+    sessions_ids = _seed_prefix_docs(sessions)
+    everything = queries.Filters(status="all", relevance="all", copies=True)
+    with sessions() as session:
+        stored = session.scalar(select(func.count()).select_from(Article)) or 0
+        query = "ממשלה"
+        whole, whole_total = queries.queue(session, replace(everything, q=query), 0.5, 0.1, "UTC")  # walk sees everything
+        monkeypatch.setattr(queries, "RECENT_WALK", 2)  # now the walk sees only the newest two
+        walked = [queries.queue(session, replace(everything, q=query, page=page), 0.5, 0.1, "UTC", limit=1) for page in (1, 2, 3)]
+        missing = queries.queue(session, replace(everything, q="no-such-word-anywhere"), 0.5, 0.1, "UTC")
+    assert stored > 2 and sessions_ids["prefixed"] in [article.id for article in whole] and whole_total.exact
+    assert [rows[0].id for rows, _ in walked if rows] == [article.id for article in whole][:3]
+    assert missing == ([], queries.Total(0, exact=True))
     engine.dispose()
