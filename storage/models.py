@@ -83,7 +83,7 @@ class CrawlRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(100), index=True)
-    started_at: Mapped[datetime]
+    started_at: Mapped[datetime] = mapped_column(index=True)
     finished_at: Mapped[datetime | None]
     # running | finished | partial | failed | blocked | interrupted
     outcome: Mapped[str] = mapped_column(String(16), default="running")
@@ -110,6 +110,7 @@ class Article(Base):
         Index("ix_articles_first_seen", "first_seen"),
         Index("ix_articles_content_hash", "content_hash"),
         Index("ix_articles_title_key", "title_key"),
+        Index("ix_articles_outlet_first_seen", "outlet", "first_seen"),  # each outlet's newest article (digest health)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +153,9 @@ class Article(Base):
     wiki_lang: Mapped[str | None] = mapped_column(String(16))
     wiki_pageid: Mapped[int | None] = mapped_column(Integer)
     wiki_lastrevid: Mapped[int | None] = mapped_column(Integer)
+    # PostgreSQL only: folded, lower-cased title + lead + text, written by a trigger (migration 0006) and
+    # trigram-indexed for search. NULL on SQLite, which searches its FTS5 table. Never loaded with the article.
+    search_document: Mapped[str | None] = mapped_column(Text, deferred=True)
 
     versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", order_by="ArticleVersion.version_no", cascade="all, delete-orphan"
@@ -167,7 +171,7 @@ class ArticleVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     version_no: Mapped[int] = mapped_column(Integer)
-    fetched_at: Mapped[datetime]
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
     title: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str | None] = mapped_column(String(40))
@@ -205,7 +209,7 @@ class Failure(Base):
     reason: Mapped[str] = mapped_column(String(64))  # short machine key: blocked, http_403, robots, ...
     detail: Mapped[str] = mapped_column(Text, default="")
     http_status: Mapped[int | None] = mapped_column(Integer)
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(index=True)
 
 
 class HttpValidator(Base):
@@ -252,6 +256,7 @@ class HealthEvent(Base):
     """A change of a source's health rating, kept as history and used for alerts."""
 
     __tablename__ = "health_events"
+    __table_args__ = (Index("ix_health_events_source_at", "source", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(100), index=True)

@@ -141,7 +141,7 @@ def crawl(
 ) -> None:
     """Crawl the given outlets once (one process, one reactor) and store what is new."""
     if supervised_by is not None:
-        from crawler.schedule.dispatch import stop_when_orphaned
+        from crawler.schedule.local import stop_when_orphaned
 
         stop_when_orphaned(supervised_by)
     raise typer.Exit(_crawl(_settings(config), sources or None, replay, archive, verbose))

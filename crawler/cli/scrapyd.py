@@ -54,7 +54,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Each node's running, pending and free slots (daemonstatus.json)."""
         from crawler.config import ConfigError
-        from crawler.schedule.scrapyd.dispatcher import NodeUnreachable, ScrapydClient, ScrapydError, free_slots, parse_node
+        from crawler.schedule.scrapyd.client import NodeUnreachable, ScrapydClient, ScrapydError, parse_node
+        from crawler.schedule.scrapyd.jobs import free_slots
 
         specs = list(nodes or []) or _settings(config).schedule.scrapyd_nodes
         if not specs:

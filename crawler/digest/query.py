@@ -279,13 +279,21 @@ def _changes(session: Session, window: Window, threshold: float, titles: Mapping
     eligible = Article.relevance_score >= threshold
     if shown_before:
         eligible = or_(eligible, Article.id.in_(sorted(shown_before)))
+    # The window's versions first, through their time index; their articles then by primary key. (Left to
+    # the planner, `first_seen < window.start` can read the whole store through ix_articles_first_seen.)
+    in_window = list(
+        session.scalars(
+            select(ArticleVersion.id).where(ArticleVersion.kind.in_(("edit", "takedown")), _in_window(ArticleVersion.fetched_at, window))
+        )
+    )
+    if not in_window:
+        return ()
     rows = session.execute(
         select(ArticleVersion, Article)
         .join(Article, Article.id == ArticleVersion.article_id)
         .options(*_HEAVY_COLUMNS, defer(ArticleVersion.text))
         .where(
-            ArticleVersion.kind.in_(("edit", "takedown")),
-            _in_window(ArticleVersion.fetched_at, window),
+            ArticleVersion.id.in_(in_window),
             Article.first_seen < window.start,
             eligible,
             ~_is_wiki(),
@@ -404,11 +412,16 @@ def _health(session: Session, settings: Settings, window: Window, now: datetime)
         select(Failure.source, Failure.reason, func.count()).where(_in_window(Failure.at, window)).group_by(Failure.source, Failure.reason)
     ):
         failures[source][reason] = int(count)
-    newest = dict(
-        session.execute(
-            select(Article.outlet, func.max(Article.first_seen)).where(Article.first_seen < window.end).group_by(Article.outlet)
-        ).all()
+    # Each source's newest article before the window's end: one seek in ix_articles_outlet_first_seen per
+    # source, where a max() grouped by outlet would read every article ever stored.
+    newest_first_seen = (
+        select(Article.first_seen)
+        .where(Article.outlet == Source.name, Article.first_seen < window.end)
+        .order_by(Article.first_seen.desc())
+        .limit(1)
+        .scalar_subquery()
     )
+    newest = dict(session.execute(select(Source.name, newest_first_seen)).all())
     until = min(window.end, now)
     states = _health_states(session, until)
     silent_after = timedelta(days=settings.health.silent_days_min)
@@ -443,13 +456,21 @@ def _health_states(session: Session, until: datetime) -> dict[str, tuple[str, st
     Sources without history are absent (the caller uses their current state).
     """
     states: dict[str, tuple[str, str]] = {}
-    later: set[str] = set()
-    for event in session.scalars(select(HealthEvent).order_by(HealthEvent.at, HealthEvent.id)):
-        if event.at < until:
-            states[event.source] = (event.new_state, event.reason or "")
-        elif event.source not in states and event.source not in later:
-            later.add(event.source)
-            states[event.source] = (event.old_state, "")  # the state it left after the window
+    # Two seeks per source in ix_health_events_source_at, not a read of the whole history.
+    for name in session.scalars(select(Source.name)):
+        last = session.scalars(
+            select(HealthEvent).where(HealthEvent.source == name, HealthEvent.at < until)
+            .order_by(HealthEvent.at.desc(), HealthEvent.id.desc()).limit(1)
+        ).first()
+        if last is not None:
+            states[name] = (last.new_state, last.reason or "")
+            continue
+        following = session.scalars(
+            select(HealthEvent).where(HealthEvent.source == name, HealthEvent.at >= until)
+            .order_by(HealthEvent.at, HealthEvent.id).limit(1)
+        ).first()
+        if following is not None:
+            states[name] = (following.old_state, "")  # the state it left after the window
     return states
 
 

@@ -32,14 +32,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler.config import Settings
-from crawler.schedule.dispatch import (
-    Dispatcher,
-    DispatchResult,
-    ProcessSupervisor,
-    coverwatch_command,
-    grace_seconds,
-    make_dispatcher,
-)
+from crawler.schedule.dispatch import make_dispatcher
+from crawler.schedule.local import ProcessSupervisor, coverwatch_command
+from crawler.schedule.protocol import Dispatcher, DispatchResult, grace_seconds
 from crawler.schedule.housekeeping import open_database, prune_archive, record_job_failure, vacuum
 from crawler.schedule.plans import (
     CrawlPlan,

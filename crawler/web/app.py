@@ -172,9 +172,10 @@ def create_app(
             rows = [queries.queue_row(article, filters.q) for article in articles]
             outlets, languages = queries.choices(session)
             titles = queries.outlet_titles(session)
-        pages = max(1, -(-total // queries.PAGE_SIZE))
+        pages = total.pages(queries.PAGE_SIZE)
+        shown_total = total.label()
         return render(
-            request, "queue.html", filters=filters, rows=rows, total=total, pages=pages, outlets=outlets, languages=languages,
+            request, "queue.html", filters=filters, rows=rows, total=shown_total, pages=pages, outlets=outlets, languages=languages,
             titles=titles, status_filters=queries.STATUS_FILTERS, relevance_filters=queries.RELEVANCE_FILTERS, margin=margin,
         )
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, defer
 
 from crawler.digest.data import Segment
 from crawler.digest.snippet import direction, highlight, matched_terms, snippet, valid_spans
-from crawler.web.search import search_condition, term_spans
+from crawler.web.search import document_match, search_condition, search_terms, term_spans
 from storage import repo
 from storage.models import Article, ArticleVersion, CrawlRun, Digest, Failure, HealthEvent, Source
 
@@ -24,6 +24,28 @@ REVIEW_ACTIONS = ("reviewed", "dismissed", "new", "star", "unstar")
 STATUS_FILTERS = ("open", "new", "reviewed", "starred", "dismissed", "all")
 RELEVANCE_FILTERS = ("relevant", "near", "below", "all")
 PAGE_SIZE = 50
+# Counting every match of a common word in a year of articles costs more than the page itself: the queue
+# counts up to this and shows "1000+" beyond it.
+COUNT_CAP = 1000
+# PostgreSQL: a common word has a trigram candidate in a quarter of all articles, and each candidate costs a
+# recheck of its stored document. The newest this-many articles the filters keep are searched first (the
+# queue is newest first, so their matches are the page); the index answers only when they hold too few.
+RECENT_WALK = 2000
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many articles the filters match: exactly `count`, or at least `count` (counting stopped)."""
+
+    count: int
+    exact: bool = True
+
+    def label(self) -> str:
+        return str(self.count) if self.exact else f"{self.count}+"
+
+    def pages(self, size: int = PAGE_SIZE) -> int:
+        """Pages to link: one more than the known ones when there may be more."""
+        return max(1, -(-self.count // size) + (0 if self.exact else 1))
 # Exports are for a selection, not a dump of the database.
 EXPORT_LIMIT = 10_000
 # Notes are an analyst's remarks, not documents.
@@ -150,13 +172,45 @@ def filtered(session: Session, filters: Filters, threshold: float, margin: float
 
 def queue(
     session: Session, filters: Filters, threshold: float, margin: float, zone: str, limit: int = PAGE_SIZE
-) -> tuple[list[Article], int]:
+) -> tuple[list[Article], Total]:
+    """A page of the filtered queue, newest first, and how many articles match (counted up to a bound)."""
+    offset = (filters.page - 1) * limit
+    if filters.q and session.get_bind().dialect.name == "postgresql":
+        recent = _search_recent(session, filters, threshold, margin, zone, offset, limit)
+        if recent is not None:
+            return recent
     statement = filtered(session, filters, threshold, margin, zone)
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    rows = session.scalars(
-        statement.order_by(Article.first_seen.desc(), Article.id.desc()).limit(limit).offset((filters.page - 1) * limit)
+    bound = offset + COUNT_CAP  # past the page's start, so a deeper page keeps its next page
+    capped = statement.order_by(None).with_only_columns(Article.id).limit(bound + 1)
+    counted = int(session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
+    rows = session.scalars(statement.order_by(Article.first_seen.desc(), Article.id.desc()).limit(limit).offset(offset))
+    return list(rows), Total(min(counted, bound), exact=counted <= bound)
+
+
+def _search_recent(
+    session: Session, filters: Filters, threshold: float, margin: float, zone: str, offset: int, limit: int
+) -> tuple[list[Article], Total] | None:
+    """The page from the newest RECENT_WALK articles the other filters keep, or None when they hold too few matches.
+
+    Materialized, so the planner cannot turn it back into a trigram-index scan over every candidate.
+    """
+    recent = (
+        filtered(session, replace(filters, q=""), threshold, margin, zone)
+        .with_only_columns(Article.id, Article.first_seen, Article.search_document)
+        .order_by(Article.first_seen.desc(), Article.id.desc())
+        .limit(RECENT_WALK)
+        .cte("recent")
+        .prefix_with("MATERIALIZED")
     )
-    return list(rows), int(total)
+    match = document_match(recent.c.search_document, search_terms(filters.q))
+    walked = session.execute(select(recent.c.id, match).order_by(recent.c.first_seen.desc(), recent.c.id.desc())).all()
+    hits = [article_id for article_id, matched in walked if matched]
+    everything = len(walked) < RECENT_WALK  # the walk saw every article the other filters keep
+    if not everything and len(hits) < offset + limit:
+        return None
+    ids = hits[offset : offset + limit]
+    articles = {article.id: article for article in session.scalars(select(Article).options(*_HEAVY).where(Article.id.in_(ids)))}
+    return [articles[i] for i in ids if i in articles], Total(len(hits), exact=everything)
 
 
 def export_rows(

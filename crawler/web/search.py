@@ -1,9 +1,11 @@
 """Full-text search over articles that finds Hebrew and Arabic words with attached prefixes.
 
 Hebrew and Arabic glue prefixes to words (ו/ה/ב/ל/ש…, و/ف/ب/ل/ال…), so a word tokenizer never matches
-ממשלה against והממשלה. The index is a trigram index instead (SQLite FTS5 `trigram`, PostgreSQL pg_trgm,
-created by migration 0003), which matches any substring: the word inside its prefixed form. Text and query
-are folded alike: niqqud, harakat, tatweel and bidi controls removed, Arabic letter variants unified.
+ממשלה against והממשלה. The index is a trigram index instead (SQLite FTS5 `trigram` from migration 0003;
+PostgreSQL pg_trgm on the stored articles.search_document from migration 0006), which matches any substring:
+the word inside its prefixed form. Text and query are folded alike: niqqud, harakat, tatweel and bidi controls
+removed, Arabic letter variants unified. On PostgreSQL the document is also stored lower-cased, so the index's
+recheck is a plain LIKE over one stored string, not a fold of three columns per candidate row.
 
 Every user value reaches the database as a bound parameter; FTS5 query syntax is neutralised by quoting
 each term as an FTS5 string.
@@ -51,6 +53,12 @@ def _fts_string(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def document_match(document: ColumnElement[str | None], terms: list[str]) -> ColumnElement[bool]:
+    """PostgreSQL: every term inside the stored search document (migration 0006), as the trigram index answers."""
+    # lower() on the pattern in the database: the case mapping the trigger stored the document with.
+    return and_(*(document.like(func.lower(_like_pattern(term)), escape="\\") for term in terms))
+
+
 def search_condition(session: Session, query: str) -> ColumnElement[bool] | None:
     """A WHERE condition on Article matching every term of `query`, or None for an empty query."""
     terms = search_terms(query)
@@ -73,8 +81,7 @@ def search_condition(session: Session, query: str) -> ColumnElement[bool] | None
                 )
         return and_(*conditions)
     if dialect == "postgresql":
-        searchable = func.coverwatch_search_text(Article.title, Article.lead, Article.text)
-        return and_(*(searchable.ilike(_like_pattern(term), escape="\\") for term in terms))
+        return document_match(Article.search_document, terms)
     # Any other backend: no index and no folding, but still correct for unpointed text.
     return and_(*(or_(Article.title.ilike(_like_pattern(t), escape="\\"), Article.text.ilike(_like_pattern(t), escape="\\")) for t in terms))
 

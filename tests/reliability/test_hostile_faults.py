@@ -179,7 +179,7 @@ def test_full_disk_at_crawl_start_is_one_storage_error(tmp_path: Path, small_tmp
 SUPERVISOR = """
 import sys
 from crawler.config import load_settings
-from crawler.schedule.dispatch import LocalSubprocessDispatcher, ProcessSupervisor, coverwatch_command
+from crawler.schedule.local import LocalSubprocessDispatcher, ProcessSupervisor, coverwatch_command
 settings = load_settings(sys.argv[1])
 command, extra = coverwatch_command(settings)
 LocalSubprocessDispatcher(ProcessSupervisor(grace_s=30), command, 3600, extra_args=extra).crawl(sys.argv[2])

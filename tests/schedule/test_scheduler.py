@@ -23,7 +23,8 @@ from crawler.schedule import daemon as daemon_module
 from crawler.schedule import housekeeping
 from crawler.schedule import main as scheduler_main
 from crawler.config import ConfigError, Settings
-from crawler.schedule.dispatch import LocalSubprocessDispatcher, ProcessSupervisor, make_dispatcher
+from crawler.schedule.dispatch import make_dispatcher
+from crawler.schedule.local import LocalSubprocessDispatcher, ProcessSupervisor
 from crawler.schedule.plans import CrawlPlan, OutletSchedule, crontab_weekdays, first_run_time, plan_crawls
 from storage import maintenance
 from storage.db import make_engine, make_session_factory

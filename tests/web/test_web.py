@@ -7,6 +7,7 @@ import io
 import json
 import re
 import shutil
+from dataclasses import replace
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -461,8 +462,63 @@ def test_search_and_filters_on_postgresql(pg_url: str, tmp_path: Path) -> None:
             assert client.get("/", params={"q": payload, "outlet": payload}).status_code == 200
     with engine.connect() as connection:
         indexes = {row[0] for row in connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'articles'"))}
-        assert "ix_articles_search_trgm" in indexes
+        # The stored document's index (0006) replaces the expression index of 0003, whose recheck folded every row.
+        assert "ix_articles_search_document_trgm" in indexes and "ix_articles_search_trgm" not in indexes
         assert connection.execute(select(func.count()).select_from(Article)).scalar() == len(ids)
+    engine.dispose()
+
+
+def test_postgresql_search_document_folds_like_the_search_text_of_0003(pg_url: str) -> None:
+    """0006's faster folding (regexp_replace + a short translate) gives exactly 0003's folding, lower-cased."""
+    import importlib.util
+
+    from storage.db import MIGRATIONS_DIR
+
+    spec = importlib.util.spec_from_file_location("search_0003", MIGRATIONS_DIR / "versions" / "0003_search.py")
+    assert spec is not None and spec.loader is not None
+    search_0003 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(search_0003)
+    every_mark = "".join(search_0003.REMOVED) + "".join(search_0003.FOLDED)
+    samples = [PREFIX_TITLE, POINTED_TEXT, f"A{every_mark}b Ωמ{every_mark}ع", "ÀÉÎ Straße ПРИВЕТ", ""]
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        for sample in samples:
+            new, old = connection.execute(
+                text("SELECT coverwatch_search_document(:t, :l, :b), lower(coverwatch_search_text(:t, :l, :b))"),
+                {"t": sample, "l": sample[::-1], "b": None},
+            ).one()
+            assert new == old, sample
+    engine.dispose()
+
+
+def test_search_document_migration_backfills_existing_postgresql_rows(pg_url: str) -> None:
+    """Articles stored before 0006 get their search document from the migration's back-fill, folded like new ones."""
+    from alembic import command
+    from alembic.config import Config
+
+    from crawler.web.search import search_condition
+    from storage.db import MIGRATIONS_DIR
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    assert "search_document" not in {column["name"] for column in inspect(engine).get_columns("articles")}
+    ynet = next(s for s in seeds() if s.key == "ynet")
+    with make_session_factory(engine).begin() as session:  # stored before 0006 existed (the ORM never writes the column)
+        store(session, record_for(ynet, title=PREFIX_TITLE, text=POINTED_TEXT), IN_WINDOW)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        for query in ("ממשלה", "حكومة", "اسرائيل"):
+            assert session.scalar(select(func.count()).select_from(Article).where(search_condition(session, query))) == 1, query
+        with sessions.begin() as writing:  # and the trigger keeps it right on every later write
+            writing.execute(text("UPDATE articles SET title = 'renamed', text = 'nothing here'"))
+        assert session.scalar(select(func.count()).select_from(Article).where(search_condition(session, "ממשלה"))) == 0
     engine.dispose()
 
 
@@ -502,4 +558,52 @@ def test_search_migration_downgrades_and_upgrades_again(sqlite_url: str) -> None
     with sessions() as session:  # the migration indexed the existing rows, folded like new ones
         for query in ("ממשלה", "حكومة", "اسرائيل"):
             assert session.scalar(select(func.count()).select_from(Article).where(search_condition(session, query))) == 1, query
+    engine.dispose()
+
+
+def test_queue_counts_only_up_to_its_bound(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A common word in a year of articles is not counted to the end: the queue stops at the bound, shows "N+",
+    and a deeper page moves the bound so it keeps its next page."""
+    from crawler.web import queries
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    seed_store(sessions)
+    everything = queries.Filters(status="all", relevance="all", copies=True)
+    with sessions() as session:
+        stored = session.scalar(select(func.count()).select_from(Article)) or 0
+        exact = queries.queue(session, everything, 0.5, 0.1, "UTC")[1]
+        monkeypatch.setattr(queries, "COUNT_CAP", 3)
+        first = queries.queue(session, everything, 0.5, 0.1, "UTC", limit=2)[1]
+        second = queries.queue(session, replace(everything, page=2), 0.5, 0.1, "UTC", limit=2)[1]
+    assert stored > 6 and exact == queries.Total(stored, exact=True) and exact.label() == str(stored)
+    assert (first.label(), first.pages(2)) == ("3+", 3)  # pages 1-2 known, a link to page 3
+    assert (second.label(), second.pages(2)) == ("5+", 4)
+    engine.dispose()
+
+
+def test_postgresql_search_pages_the_newest_matches_first_and_falls_back_to_the_index(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest articles are searched first: a page they fill is served from them (count "N+"); a page they
+    cannot fill comes from the trigram index, and both give the same newest-first matches."""
+    from crawler.web import queries
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    seed_store(sessions)
+    sessions_ids = _seed_prefix_docs(sessions)
+    everything = queries.Filters(status="all", relevance="all", copies=True)
+    with sessions() as session:
+        stored = session.scalar(select(func.count()).select_from(Article)) or 0
+        query = "ממשלה"
+        whole, whole_total = queries.queue(session, replace(everything, q=query), 0.5, 0.1, "UTC")  # walk sees everything
+        monkeypatch.setattr(queries, "RECENT_WALK", 2)  # now the walk sees only the newest two
+        walked = [queries.queue(session, replace(everything, q=query, page=page), 0.5, 0.1, "UTC", limit=1) for page in (1, 2, 3)]
+        missing = queries.queue(session, replace(everything, q="no-such-word-anywhere"), 0.5, 0.1, "UTC")
+    assert stored > 2 and sessions_ids["prefixed"] in [article.id for article in whole] and whole_total.exact
+    assert [rows[0].id for rows, _ in walked if rows] == [article.id for article in whole][:3]
+    assert missing == ([], queries.Total(0, exact=True))
     engine.dispose()

@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 
-from crawler.schedule.scrapyd.dispatcher import PROJECT, NodeUnreachable, ScrapydClient, ScrapydError, parse_node
+from crawler.schedule.scrapyd.client import PROJECT, NodeUnreachable, ScrapydClient, ScrapydError, parse_node
 
 # The pointer module's name: a top-level name of its own, so the egg on sys.path shadows nothing installed.
 ENTRY_MODULE = "coverwatch_scrapyd_entry"
