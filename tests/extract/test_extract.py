@@ -1,4 +1,4 @@
-"""crawler.extract.article on real captured pages (tests/fixtures/pages, see its README) and small constructed HTML.
+"""crawler.extract (article, body, cleanup, page) on real captured pages (tests/fixtures/pages, see its README) and small constructed HTML.
 
 Exact title, UTC publication day and language; the body by must-contain / must-not-contain snippets; how the
 body is chosen between trafilatura and JSON-LD by evidence; chrome removal (captions, gallery counters, teaser
@@ -15,16 +15,10 @@ from typing import Any
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extract.article import (
-    ExtractionHints,
-    LinkTexts,
-    clean_lines,
-    extract_document,
-    extract_file,
-    extract_html,
-    reconcile_bodies,
-    strip_site_name,
-)
+from crawler.extract.article import ExtractionHints, extract_document, extract_file, extract_html
+from crawler.extract.body import reconcile_bodies
+from crawler.extract.cleanup import LinkTexts, clean_lines
+from crawler.extract.page import strip_site_name
 from crawler.extract.jsonld import read_jsonld
 from crawler.model import DateEvidence
 from crawler.textnorm import fold_whitespace
