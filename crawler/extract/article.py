@@ -26,6 +26,7 @@ from pathlib import Path
 from trafilatura.utils import load_html
 
 from crawler.extract.body import choose_body
+from crawler.extract.byline import choose_authors
 from crawler.extract.cleanup import LinkTexts, clean_lines
 from crawler.extract.dates import resolve_modified, resolve_published
 from crawler.extract.hints import NO_HINTS, ExtractionHints
@@ -97,13 +98,9 @@ def extract_html(
     )
     if source:
         article.field_sources["description"] = source
-    if jsonld and jsonld.authors:
-        article.authors, article.field_sources["authors"] = list(jsonld.authors), "jsonld"
-    else:
-        names = page.meta.get("article:author") or page.meta.get("author") or page.meta.get("vr:author")
-        if names and not names.startswith("http"):
-            article.authors = [n.strip() for n in names.split(",") if n.strip()]
-            article.field_sources["authors"] = "meta:author"
+    article.authors, source = choose_authors(page, tree)
+    if source:
+        article.field_sources["authors"] = source
     keywords = (
         list(jsonld.keywords)
         if jsonld and jsonld.keywords
