@@ -47,9 +47,12 @@ from lxml import html as lxml_html  # noqa: E402
 
 from crawler.extract.article import extract_html  # noqa: E402
 
-BENCHMARKS = REPO.parent.parent / "shared" / "benchmarks"
-if not BENCHMARKS.is_dir():  # worktrees live one level deeper than the main checkout
-    BENCHMARKS = REPO.parent / "shared" / "benchmarks"
+# The nearest ../shared (the main checkout's parent, or a worktree's grandparent).
+SHARED = next(
+    (parent / "shared" for parent in Path(__file__).resolve().parents if (parent / "shared" / "benchmarks").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared",
+)
+BENCHMARKS = SHARED / "benchmarks"
 TARGETS = {"day": 0.95, "body": 0.970, "title": 0.90, "authors": 0.90}
 # One site in REPORT_SHARE goes to the report half (stable: sha1 of the site name).
 REPORT_MODULUS = 3
@@ -141,7 +144,11 @@ def readability_pages() -> Iterator[Page]:
         site = re.sub(r"-\d+$", "", folder.name)
         published = meta.get("publishedTime")
         yield Page(
-            "readability", site, folder.name, source.read_bytes(), f"http://fakehost/{folder.name}/",
+            "readability",
+            site,
+            folder.name,
+            source.read_bytes(),
+            f"http://fakehost/{folder.name}/",
             day=published[:10] if published else None,
             body=body_text(folder / "expected.html"),
             title=meta.get("title"),
@@ -160,7 +167,11 @@ def newspaper_pages() -> Iterator[Page]:
         published = meta.get("publish_date")
         authors = [name for name in meta.get("authors") or [] if not re.search(r"\d|www\.|\.com", name)]
         yield Page(
-            "newspaper4k", site_of(url), meta_path.stem, html_path.read_bytes(), url,
+            "newspaper4k",
+            site_of(url),
+            meta_path.stem,
+            html_path.read_bytes(),
+            url,
             day=published[:10] if published else None,
             body=text_path.read_text(encoding="utf-8") if text_path.is_file() else None,
             title=meta.get("title"),
@@ -172,7 +183,9 @@ def dates_pages() -> Iterator[Page]:
     root = BENCHMARKS / "dates_dev"
     truth = json.loads((root / "truth.json").read_text(encoding="utf-8"))
     for url, expected in truth.items():
-        yield Page("dates", site_of(url), expected["file"], (root / "pages" / expected["file"]).read_bytes(), url, day=expected["date"])
+        yield Page(
+            "dates", site_of(url), expected["file"], (root / "pages" / expected["file"]).read_bytes(), url, day=expected["date"]
+        )
 
 
 def coverwatch(page: Page) -> Found:
