@@ -558,3 +558,13 @@ def test_jsonld_picks_the_record_of_this_page() -> None:
     assert article is not None and article.headline == "This story"
     broken, failures = read_jsonld(['{"@type": "NewsArticle", "headline": '], None)
     assert broken is None and failures == 1
+
+
+def test_jsonld_article_body_written_twice_is_kept_once() -> None:
+    """Some CMSs concatenate the body with itself in articleBody; the repetition must not double the text."""
+    paragraphs = "Первый абзац о встрече в Москве.\nВторой абзац с подробностями переговоров."
+    for body in (f"{paragraphs}\n{paragraphs}", f"{' '.join(paragraphs.split())} {' '.join(paragraphs.split())}"):
+        record = {"@type": "NewsArticle", "headline": "h", "articleBody": body}
+        article, _ = read_jsonld([json.dumps(record, ensure_ascii=False)], "https://example.org/a")
+        assert article is not None and article.body is not None
+        assert article.body.count("Первый абзац") == 1
