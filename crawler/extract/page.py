@@ -43,6 +43,14 @@ MODIFIED_MARKUP = ("dateModified", "schema:dateModified", "dcterms:modified")
 _MARKUP_DATE_NAMES = frozenset(PUBLISHED_MARKUP + MODIFIED_MARKUP)
 _MARKUP_DATE_XPATH = etree.XPath("//*[not(self::meta)][@itemprop or @property][@content or @datetime]")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•]\s+")
+# The declared title continues (or starts) with a separator where the on-page headline stops (starts).
+_TITLE_EDGE = re.compile(r"^\s*[|–—\-:·•/«»]")
+# A kicker before the headline ends with a colon ("Analysis: Headline"); other separators before an <h1>'s
+# text mean the <h1> is the site's or section's name ("Story — Docs Site" with <h1>Docs Site</h1>).
+_KICKER_END = re.compile(r"[:：]\s*$")
+# Only the first few <h1>s are headline candidates (later ones are widgets); a shorter one is a logo or label.
+MAX_HEADLINE_H1S = 3
+MIN_HEADLINE_CHARS = 12
 _SCRIPT_SELECTOR = "//script[contains(@type, 'ld+json')]"
 
 
@@ -110,8 +118,24 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
         if value:
             cleaned = strip_site_name(fold_whitespace(value), site)
             if cleaned:
-                return cleaned, source
+                headline = on_page_headline(cleaned, page.h1)
+                return (headline, "h1") if headline else (cleaned, source)
     return None, "none"
+
+
+def on_page_headline(title: str, h1s: list[str]) -> str | None:
+    """The page's <h1> when the declared title is that headline plus a site name or kicker on either side
+    ("Headline | Paper", "Headline - Section - Paper", "Kicker: Headline"); None when they differ otherwise."""
+    key = normalize_for_match(title)
+    for h1 in h1s[:MAX_HEADLINE_H1S]:
+        headline = normalize_for_match(h1)
+        if len(headline) < MIN_HEADLINE_CHARS or headline == key:
+            continue
+        if key.startswith(headline) and _TITLE_EDGE.match(title[len(h1) :] if title.startswith(h1) else " | "):
+            return h1
+        if key.endswith(headline) and _KICKER_END.search(title[: -len(h1)] if title.endswith(h1) else ""):
+            return h1
+    return None
 
 
 def strip_site_name(title: str, site: str | None) -> str:

@@ -568,3 +568,15 @@ def test_jsonld_article_body_written_twice_is_kept_once() -> None:
         article, _ = read_jsonld([json.dumps(record, ensure_ascii=False)], "https://example.org/a")
         assert article is not None and article.body is not None
         assert article.body.count("Первый абзац") == 1
+
+
+def test_declared_title_with_site_or_kicker_gives_way_to_the_on_page_headline() -> None:
+    from crawler.extract.page import on_page_headline
+
+    headline = "Putin receives Hamas delegation in Moscow"
+    assert on_page_headline(f"{headline} | The Paper", [headline]) == headline
+    assert on_page_headline(f"{headline} - World - The Paper", [headline]) == headline
+    assert on_page_headline(f"Analysis: {headline}", [headline]) == headline
+    # an <h1> holding the site's name after a dash is not the headline
+    assert on_page_headline("Evolve: Shared Mutable History — evolve extension for Mercurial", ["evolve extension for Mercurial"]) is None
+    assert on_page_headline(headline, [headline]) is None  # nothing to strip
