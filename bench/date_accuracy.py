@@ -29,13 +29,18 @@ from htmldate import find_date
 
 from crawler.extract.article import extract_html
 
-DATES_DEV = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "dates_dev"
+# The nearest ../shared (the main checkout's parent, or a worktree's grandparent).
+SHARED = next(
+    (parent / "shared" for parent in Path(__file__).resolve().parents if (parent / "shared" / "benchmarks").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared",
+)
+DATES_DEV = SHARED / "benchmarks" / "dates_dev"
 TARGET = 0.95
 
 
 def coverwatch(html: bytes, url: str) -> str | None:
-    value = extract_html(html, url).published.value
-    return value.date().isoformat() if value else None
+    local = extract_html(html, url).published.local_isoformat()  # the publisher's own day
+    return local[:10] if local else None
 
 
 def bare_htmldate(html: bytes, url: str) -> str | None:

@@ -30,7 +30,11 @@ import trafilatura
 
 from crawler.extract.article import extract_html
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The nearest ../shared (the main checkout's parent, or a worktree's grandparent).
+SHARED = next(
+    (parent / "shared" for parent in Path(__file__).resolve().parents if (parent / "shared" / "benchmarks").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared",
+)
 EXTRACTION_DEV = SHARED / "benchmarks" / "extraction_dev"
 CACHE = REPO / "bench" / ".cache"
 _ARCHIVES = ("eval_pages.tgz", "cache_pages.tgz")

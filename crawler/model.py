@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from crawler.publisher_time import publisher_isoformat
+
 # Article completeness. An analyst must always know when they are *not* reading the full text.
 STATUS_FULL = "full"
 STATUS_LEAD_ONLY = "lead_only"  # page refused (e.g. tass.ru 403): title + lead from the feed item
@@ -20,9 +22,15 @@ STATUS_PDF_PENDING = "pdf_pending"  # PDF stored but its text could not be extra
 class DateEvidence:
     """A date together with where it came from and whether it is a guess."""
 
-    value: datetime | None  # timezone-aware, or None
+    value: datetime | None  # timezone-aware, or None: the instant, in UTC
     source: str  # "jsonld", "meta:article:published_time", "feed", "sitemap", "htmldate", "textual", ...
     uncertain: bool = False
+    offset_minutes: int | None = None  # the UTC offset the page stated (None: none stated, shown as UTC)
+    date_only: bool = False  # the page gave a day without a time: a date, not midnight UTC
+
+    def local_isoformat(self) -> str | None:
+        """The publisher's own form: `2020-02-15T00:00:00+02:00`, or `2020-02-15` for a bare date."""
+        return publisher_isoformat(self.value, self.offset_minutes, self.date_only)
 
 
 @dataclass
@@ -49,7 +57,8 @@ class ExtractedArticle:
             "url": self.url,
             "title": self.title,
             "text": self.text,
-            "published_at": self.published.value.isoformat() if self.published.value else None,
+            "published_at": self.published.local_isoformat(),
+            "published_at_utc": self.published.value.isoformat() if self.published.value else None,
             "published_at_source": self.published.source,
             "published_at_uncertain": self.published.uncertain,
             "modified_at": self.modified_at.isoformat() if self.modified_at else None,

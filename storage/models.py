@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -123,6 +124,10 @@ class Article(Base):
     published_at: Mapped[datetime | None]
     published_source: Mapped[str] = mapped_column(String(64), default="none")
     published_uncertain: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The publisher's clock (crawler.publisher_time): the UTC offset the page stated, in minutes (NULL: none
+    # stated, show published_at as UTC), and whether it gave a day without a time.
+    published_offset_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    published_date_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     modified_at: Mapped[datetime | None]
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]

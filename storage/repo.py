@@ -178,6 +178,8 @@ class ArticleRecord:
     published_at: datetime | None = None
     published_source: str = "none"
     published_uncertain: bool = True
+    published_offset_minutes: int | None = None
+    published_date_only: bool = False
     modified_at: datetime | None = None
     lead: str | None = None
     keywords: list[str] = field(default_factory=list)
@@ -219,7 +221,7 @@ def store_article(session: Session, record: ArticleRecord, diff: Any = None) -> 
         key: getattr(record, key)
         for key in (
             "url_key", "url", "outlet", "title", "text", "language", "authors", "published_at", "published_source",
-            "published_uncertain", "modified_at", "lead", "keywords", "content_hash", "title_key",
+            "published_uncertain", "published_offset_minutes", "published_date_only", "modified_at", "lead", "keywords", "content_hash", "title_key",
             "extraction_method", "field_sources", "status", "pdf", "relevance_score", "relevant",
             "relevance_matches", "relevance_explanation", "signature", "duplicate_of_id", "duplicate_kind",
             "duplicate_similarity",
@@ -273,6 +275,8 @@ def _overwrite_content(article: Article, record: ArticleRecord) -> None:
         article.published_at = record.published_at
         article.published_source = record.published_source
         article.published_uncertain = record.published_uncertain
+        article.published_offset_minutes = record.published_offset_minutes
+        article.published_date_only = record.published_date_only
     for key in ("language", "pdf"):
         if getattr(record, key) and not getattr(article, key):
             setattr(article, key, getattr(record, key))

@@ -53,6 +53,9 @@ class DigestItem:
     edited: bool = False
     taken_down: bool = False
     story: tuple[str, str] = ("russia", "hamas")  # the pair of actors it links (see query.story_key)
+    # The publisher's clock (crawler.publisher_time): shown to readers; the window places items by instant.
+    published_offset_minutes: int | None = None
+    published_date_only: bool = False
 
     @property
     def sort_time(self) -> datetime:

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from crawler.digest.data import Carrier, DigestData, DigestItem, SourceHealth
+from crawler.publisher_time import publisher_label
 
 STATUS_NOTES = {
     "lead_only": "lead only: the full text could not be fetched",
@@ -35,11 +36,19 @@ def local_time(value: datetime, zone: str) -> str:
     return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
+def published_time(value: datetime, offset_minutes: int | None, date_only: bool, zone: str) -> str:
+    """The publisher's local time when the page stated its clock ("2026-11-21 14:05 (UTC+03:00)", or a bare
+    date), else the instant in the digest's zone as before."""
+    if offset_minutes is None and not date_only:
+        return local_time(value, zone)
+    return publisher_label(value, offset_minutes, date_only)
+
+
 def published_label(item: DigestItem, zone: str) -> str:
     """"published 2026-11-21 14:05", with "(date uncertain)" when the date is a guess."""
     if item.published_at is None:
         return f"no publication date (first seen {local_time(item.first_seen, zone)})"
-    label = f"published {local_time(item.published_at, zone)}"
+    label = f"published {published_time(item.published_at, item.published_offset_minutes, item.published_date_only, zone)}"
     return label + " (date uncertain)" if item.published_uncertain else label
 
 

@@ -144,6 +144,8 @@ def make_item(
         direction=direction(article.language, title + " " + fields["lead"][:200]),
         published_at=article.published_at,
         published_uncertain=bool(article.published_uncertain),
+        published_offset_minutes=article.published_offset_minutes,
+        published_date_only=bool(article.published_date_only),
         first_seen=article.first_seen,
         status=article.status,
         score=round(float(article.relevance_score or 0.0), 4),

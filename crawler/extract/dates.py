@@ -14,7 +14,9 @@ Pure stage: `resolve_published(...) -> DateEvidence`, `resolve_modified(...)`,
    does for he/ar/ru month names: research/architecture.md §5) is repaired from the page text or refused.
 
 No date is ever in the future of the fetch (beyond a small tolerance): such values are template or timezone
-errors and are skipped in favour of the next piece of evidence. Values are aware datetimes in UTC.
+errors and are skipped in favour of the next piece of evidence. Values are aware datetimes in UTC (the
+instant), with the UTC offset the page stated beside them and a flag for a day given without a time: the
+publisher's local day is what a reader means by "published on" (see crawler.publisher_time).
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 
 from crawler.model import DateEvidence
+from crawler.publisher_time import offset_minutes_of, publisher_local
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ _ISO_OFFSET_WITHOUT_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
 _ISO_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _ISO_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?Z?$")
 _UNIX_TIME = re.compile(r"^\d{9,13}$")
+_BARE_DATE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 
 # Digits other than ASCII that pages use: Arabic-Indic (Levant, Egypt, Gulf) and Extended Arabic-Indic
 # (Persian/Urdu typography, sometimes used by Arabic CMSs).
@@ -161,15 +166,26 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def parse_structured_date(raw: Any) -> tuple[datetime, bool] | None:
-    """Parse a machine-readable date (ISO 8601, RFC 822, Unix time). Returns (aware UTC datetime, was_naive);
-    naive values are read as UTC."""
+@dataclass(frozen=True)
+class DeclaredDate:
+    """A machine-readable date as the page stated it: the instant in UTC plus what the page said of its clock."""
+
+    value: datetime  # aware, UTC
+    naive: bool  # no zone was stated: read as UTC
+    offset_minutes: int | None  # the stated UTC offset (None when naive or Unix time)
+    date_only: bool  # a day without a time ("2020-02-15")
+
+
+def read_declared_date(raw: Any) -> DeclaredDate | None:
+    """Parse a machine-readable date (ISO 8601, RFC 822, Unix time), keeping the page's offset and whether it
+    gave a time at all. Naive values are read as UTC."""
     if raw is None:
         return None
     text = str(raw).strip()
     if not text:
         return None
     parsed: datetime | None = None
+    date_only = False
     if _UNIX_TIME.match(text):
         number = int(text)
         try:
@@ -178,6 +194,7 @@ def parse_structured_date(raw: Any) -> tuple[datetime, bool] | None:
             return None
     else:
         parsed = _parse_iso(text)
+        date_only = parsed is not None and _is_bare_date(text)
         if parsed is None:
             try:
                 parsed = parsedate_to_datetime(text)
@@ -186,9 +203,21 @@ def parse_structured_date(raw: Any) -> tuple[datetime, bool] | None:
     if parsed is None:
         return None
     naive = parsed.tzinfo is None or parsed.utcoffset() is None
-    # Stored in UTC, the project's convention for comparing days (tests compare UTC days).
+    # The instant is kept in UTC (the project's convention for comparing and storing); the offset beside it.
     value = parsed.replace(tzinfo=UTC) if naive else parsed.astimezone(UTC)
-    return value, naive
+    offset = None if naive or _UNIX_TIME.match(text) else offset_minutes_of(parsed)
+    return DeclaredDate(value, naive, offset, date_only)
+
+
+def parse_structured_date(raw: Any) -> tuple[datetime, bool] | None:
+    """(aware UTC datetime, was_naive) of a machine-readable date; see read_declared_date."""
+    declared = read_declared_date(raw)
+    return (declared.value, declared.naive) if declared is not None else None
+
+
+def _is_bare_date(text: str) -> bool:
+    """"2020-02-15", "20200215", or a decorated day without a time ("2020-02-15 MSK" is not matched)."""
+    return bool(_BARE_DATE.match(text))
 
 
 def _parse_iso(text: str) -> datetime | None:
@@ -242,18 +271,20 @@ def resolve_published(
     notes = warnings if warnings is not None else []
     url_day = date_in_url(url)
     for source, raw in structured:
-        parsed = parse_structured_date(raw)
-        if parsed is None:
+        declared = read_declared_date(raw)
+        if declared is None:
             continue
-        value, naive = parsed
+        value, naive = declared.value, declared.naive
         if not plausible(value, now, naive=naive):
             notes.append(f"date: ignored implausible {source} value {raw!r}")
             continue
-        if url_day is not None and value.date() > url_day + URL_DATE_SLACK and plausible(_midnight(url_day), now, naive=True):
+        local_day = publisher_local(value, declared.offset_minutes).date()
+        if url_day is not None and local_day > url_day + URL_DATE_SLACK and plausible(_midnight(url_day), now, naive=True):
             # The URL was minted at first publication; a later declared date is a re-publication or migration.
-            notes.append(f"date: {source} {value.date()} is later than the URL's date {url_day}; using the URL's")
-            return DateEvidence(_midnight(url_day), "url", True)
-        return DateEvidence(value, source + (NAIVE_SUFFIX if naive else ""), False)
+            notes.append(f"date: {source} {local_day} is later than the URL's date {url_day}; using the URL's")
+            return DateEvidence(_midnight(url_day), "url", True, date_only=True)
+        suffix = NAIVE_SUFFIX if naive else ""
+        return DateEvidence(value, source + suffix, False, declared.offset_minutes, declared.date_only)
     if feed_date is not None and feed_date.value is not None:
         value = _aware(feed_date.value)
         if value is not None and plausible(value, now, naive=False):
@@ -263,25 +294,25 @@ def resolve_published(
     # dateparser on every date-like string) costs 3-10x more and runs only when nothing else is found.
     found = _htmldate(tree, url, now, extensive=False) if tree is not None else None
     if found is not None and found.day != _COARSE_DAY:
-        return DateEvidence(found, "htmldate", True)
+        return DateEvidence(found, "htmldate", True, date_only=True)
     textual = find_textual_date(tree, text_head, lang, now)
     if textual is not None:
         return textual
     if found is None and tree is not None:
         found = _htmldate(tree, url, now, extensive=True)
         if found is not None and found.day != _COARSE_DAY:
-            return DateEvidence(found, "htmldate", True)
+            return DateEvidence(found, "htmldate", True, date_only=True)
     if found is not None and (found.month, found.day) == _YEAR_ONLY:
         # htmldate's year-only fallback. It happens when it read only the year of a textual date it could not
         # parse ("פורסם ב-3 בינואר 2026" -> 2026-01-01): look for a full date of that year in the page text.
         in_year = _textual_date_in_year(tree, found.year, now)
         if in_year is not None:
-            return DateEvidence(in_year, "textual", True)
+            return DateEvidence(in_year, "textual", True, date_only=True)
         # Otherwise the year itself is often wrong (a copyright line, an anti-bot script): no date is more honest.
         notes.append(f"date: ignored htmldate's year-only guess {found.date()}")
     elif found is not None:
         notes.append("date: htmldate gave only a month (day 1), nothing better found")
-        return DateEvidence(found, "htmldate:coarse", True)
+        return DateEvidence(found, "htmldate:coarse", True, date_only=True)
     return DateEvidence(None, "none", True)
 
 
@@ -326,9 +357,45 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# htmldate's extensive search hands the date-like strings it cannot read to dateparser with every locale
+# enabled: the first such string makes dateparser compile the regexes of all ~200 locales (1.6-3 s of CPU per
+# process, more than the rest of a typical run of `coverwatch extract`). Limited to the languages of the
+# outlets we watch and the widest-spread news languages, it compiles a tenth of that; other languages' dates
+# are still read by htmldate's own patterns and by our textual scan.
+EXTERNAL_PARSER_LANGUAGES = ("en", "he", "ar", "ru", "uk", "de", "fr", "es", "it", "pt", "nl", "pl", "tr", "fa")
+
+
+@lru_cache(maxsize=1)
+def _external_parser() -> Any:
+    from dateparser import DateDataParser  # imported here: most pages never need it
+
+    return DateDataParser(
+        languages=list(EXTERNAL_PARSER_LANGUAGES),
+        settings={
+            "NORMALIZE": True,
+            "PARSERS": ["custom-formats", "absolute-time"],
+            "PREFER_DATES_FROM": "past",
+            "PREFER_LOCALE_DATE_ORDER": True,
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "STRICT_PARSING": True,
+        },  # htmldate's own settings, only the languages differ
+    )
+
+
+def _use_limited_external_parser() -> None:
+    """Point htmldate's dateparser hook at the language-limited parser (its settings otherwise unchanged)."""
+    from htmldate import extractors
+
+    if getattr(extractors, "get_external_parser", None) is not _external_parser:
+        extractors.get_external_parser = _external_parser
+
+
 def _htmldate(tree: Any, url: str | None, now: datetime, *, extensive: bool) -> datetime | None:
     """htmldate's publication-date search (original date preferred over updates), or None."""
     from htmldate import find_date  # imported here: only pages without declared dates need it
+
+    if extensive:
+        _use_limited_external_parser()
 
     try:
         found = find_date(
@@ -363,15 +430,17 @@ def find_textual_date(tree: Any, text_head: str | None, lang: str | None, now: d
             for attribute in ("datetime", "content", "title"):
                 value = element.get(attribute)
                 if value:
-                    parsed = parse_structured_date(value)
-                    if parsed and plausible(parsed[0], now, naive=parsed[1]):
-                        return DateEvidence(parsed[0], "html:" + attribute, True)
+                    declared = read_declared_date(value)
+                    if declared and plausible(declared.value, now, naive=declared.naive):
+                        return DateEvidence(
+                            declared.value, "html:" + attribute, True, declared.offset_minutes, declared.date_only
+                        )
     if text_head:
         snippets.append(text_head[:_TEXT_HEAD_CHARS])
     for snippet in snippets:
-        value = parse_textual_date(snippet, lang, now)
-        if value is not None:
-            return DateEvidence(value, "textual", True)
+        evidence = _textual_evidence(snippet, lang, now)
+        if evidence is not None:
+            return evidence
     return None
 
 
@@ -416,37 +485,44 @@ def _date_elements(tree: Any) -> list[Any]:
 def parse_textual_date(text: str, lang: str | None, now: datetime) -> datetime | None:
     """The first date written for humans in `text`: absolute ("3 בינואר 2026", "٣ شباط ٢٠٢٤", "28 июня 2020")
     or relative to `now` ("לפני שעה", "منذ ساعتين", "2 часа назад"). Never later than `now` (plus tolerance)."""
+    evidence = _textual_evidence(text, lang, now)
+    return evidence.value if evidence is not None else None
+
+
+def _textual_evidence(text: str, lang: str | None, now: datetime) -> DateEvidence | None:
+    """parse_textual_date as evidence: a written day without a time is a date, a relative one an instant."""
     now = _aware(now) or now_utc()
     normalized = text.translate(_DIGITS)
-    value = _absolute_date(normalized, lang)
-    if value is not None and plausible(value, now, naive=True):
-        return value
+    absolute = _absolute_date(normalized, lang)
+    if absolute is not None and plausible(absolute[0], now, naive=True):
+        return DateEvidence(absolute[0], "textual", True, date_only=not absolute[1])
     value = _relative_date(normalized, lang, now)
     if value is not None and plausible(value, now, naive=False):
-        return value
+        return DateEvidence(value, "textual", True)
     return None
 
 
-def _absolute_date(text: str, lang: str | None) -> datetime | None:
+def _absolute_date(text: str, lang: str | None) -> tuple[datetime, bool] | None:
+    """The first absolute written date and whether it came with a time of day."""
     for match in _DAY_MONTH_YEAR.finditer(text):
         day, month_name, year, hour, minute = match.groups()
         value = _build(year, _ALL_MONTHS.get(month_name.lower()), day, hour, minute)
         if value is not None:
-            return value
+            return value, hour is not None
     for match in _MONTH_DAY_YEAR.finditer(text):
         month_name, day, year = match.groups()
         value = _build(year, _ALL_MONTHS.get(month_name.lower()), day)
         if value is not None:
-            return value
+            return value, False
     for match in _ISO_IN_TEXT.finditer(text):
         value = _build(match[1], int(match[2]), match[3])
         if value is not None:
-            return value
+            return value, False
     if lang != "en":  # en pages may be month-first (US); every other language here writes day first
         for match in _NUMERIC_DMY.finditer(text):
             value = _build(match[3], int(match[2]), match[1])
             if value is not None:
-                return value
+                return value, False
     return None
 
 

@@ -94,6 +94,8 @@ class ArticleProcessor:
             published_at=published.value,
             published_source=published.source,
             published_uncertain=published.uncertain,
+            published_offset_minutes=published.offset_minutes,
+            published_date_only=published.date_only,
             modified_at=article.modified_at,
             lead=lead.lead,
             keywords=list(article.keywords or lead.keywords),

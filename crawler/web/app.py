@@ -106,9 +106,16 @@ def create_app(
     def local_time(value: datetime | None) -> str:
         return fmt.local_time(value, zone) if value else "–"
 
+    def publisher_time(article: Any) -> str:
+        """An article's publication time on the publisher's clock when known, else in the UI's zone."""
+        if article.published_at is None:
+            return "–"
+        return fmt.published_time(article.published_at, article.published_offset_minutes, bool(article.published_date_only), zone)
+
     def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.update(
-            csrf_field=CSRF_FIELD, csrf_token=request.state.csrf_token, local_time=local_time, threshold=threshold,
+            csrf_field=CSRF_FIELD, csrf_token=request.state.csrf_token, local_time=local_time, publisher_time=publisher_time,
+            threshold=threshold,
             remote=not request.state.local, path_qs=_path_qs(request),
         )
         return templates.TemplateResponse(request, name, context, status_code=status_code)

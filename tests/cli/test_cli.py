@@ -70,3 +70,12 @@ def test_sources_and_articles_after_a_replay(tmp_path: Path, demo_archive: Path)
     shown = json.loads(_cli("articles", "show", "1", env=env).stdout)
     assert shown["title"].startswith("Turkey") and shown["versions"][0]["kind"] == "first"
     assert _cli("articles", "show", "999", env=env).returncode == 1
+
+
+def test_extract_prints_the_publishers_offset(tmp_path: Path) -> None:
+    """TASS states 00:16 Moscow time on 29 June: that is the story's day, though it is still 28 June in UTC."""
+    page = tmp_path / "tass.html"
+    shutil.copy(FIXTURES / "pages/ru_tass_8836033_2020.html", page)
+    record = json.loads(_cli("extract", str(page), "--url", "https://tass.ru/moskva/8836033").stdout)
+    assert record["published_at"] == "2020-06-29T00:16:15+03:00"
+    assert record["published_at_utc"] == "2020-06-28T21:16:15+00:00"

@@ -9,6 +9,8 @@ import pytest
 from lxml import html as lxml_html
 
 from crawler.extract.dates import (
+    DeclaredDate,
+    read_declared_date,
     date_in_url,
     parse_structured_date,
     parse_textual_date,
@@ -93,7 +95,8 @@ def test_declared_dates_beat_feed_and_htmldate() -> None:
         feed_date=feed,
         fetched_at=NOW,
     )
-    assert found == DateEvidence(datetime(2025, 1, 1, 8, 0, tzinfo=UTC), "jsonld", False)
+    assert found == DateEvidence(datetime(2025, 1, 1, 8, 0, tzinfo=UTC), "jsonld", False, offset_minutes=120)
+    assert found.local_isoformat() == "2025-01-01T10:00:00+02:00"
     assert resolve_published(feed_date=feed, fetched_at=NOW) == feed
 
 
@@ -129,7 +132,7 @@ def test_url_date_wins_over_a_later_declared_date() -> None:
         url="https://www.befifty.de/home/2017/7/12/unter-uns-montauk",
         fetched_at=NOW,
     )
-    assert found == DateEvidence(datetime(2017, 7, 12, tzinfo=UTC), "url", True)
+    assert found == DateEvidence(datetime(2017, 7, 12, tzinfo=UTC), "url", True, date_only=True)
     same_day = resolve_published(
         structured=[("jsonld", "2024-03-07T23:30:00Z")], url="https://x.org/a-2024-03-07/", fetched_at=NOW
     )
@@ -144,7 +147,7 @@ def test_hebrew_textual_date_beats_htmldates_year_only_guess() -> None:
     # htmldate reads the year of "3 בינואר 2026" and returns 2026-01-01 (research/architecture.md §5).
     tree = _tree("<div class='authors'>מאת כתב <span class='date'>3 בינואר 2026</span></div><p>" + "טקסט הכתבה. " * 30 + "</p>")
     found = resolve_published(tree=tree, url="https://www.ynet.co.il/news/article/abc", lang="he", fetched_at=NOW)
-    assert found == DateEvidence(datetime(2026, 1, 3, tzinfo=UTC), "textual", True)
+    assert found == DateEvidence(datetime(2026, 1, 3, tzinfo=UTC), "textual", True, date_only=True)
 
 
 @pytest.mark.parametrize(
@@ -210,3 +213,23 @@ def test_modified_date() -> None:
         None,
         None,
     )
+
+
+def test_declared_offset_and_bare_dates_are_kept_for_the_publishers_day() -> None:
+    """A page published at local midnight east of UTC stays on its own day; a bare date stays a date."""
+    declared = read_declared_date("2020-02-15T00:00+02:00")
+    assert declared == DeclaredDate(datetime(2020, 2, 14, 22, 0, tzinfo=UTC), False, 120, False)
+    assert read_declared_date("2020-02-15") == DeclaredDate(datetime(2020, 2, 15, tzinfo=UTC), True, None, True)
+    assert read_declared_date("2020-06-29T00:16:15-0330").offset_minutes == -210
+    assert read_declared_date("1709798125000").offset_minutes is None  # Unix time states no zone
+
+    found = resolve_published(structured=[("jsonld", "2020-02-15T00:00+02:00")], fetched_at=NOW)
+    assert found.value == datetime(2020, 2, 14, 22, 0, tzinfo=UTC)  # the instant, for placing it in a window
+    assert found.local_isoformat() == "2020-02-15T00:00:00+02:00"  # the publisher's day, for the reader
+    bare = resolve_published(structured=[("meta:article:published_time", "2020-02-15")], fetched_at=NOW)
+    assert bare.local_isoformat() == "2020-02-15"
+
+
+def test_written_dates_with_and_without_a_time() -> None:
+    assert resolve_published(text_head="Moscow, 28 июня 2020 г., 14:05", fetched_at=NOW).date_only is False
+    assert resolve_published(text_head="פורסם ב-3 בינואר 2026", lang="he", fetched_at=NOW).local_isoformat() == "2026-01-03"

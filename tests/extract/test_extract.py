@@ -1,4 +1,4 @@
-"""crawler.extract.article on real captured pages (tests/fixtures/pages, see its README) and small constructed HTML.
+"""crawler.extract (article, body, cleanup, page) on real captured pages (tests/fixtures/pages, see its README) and small constructed HTML.
 
 Exact title, UTC publication day and language; the body by must-contain / must-not-contain snippets; how the
 body is chosen between trafilatura and JSON-LD by evidence; chrome removal (captions, gallery counters, teaser
@@ -15,16 +15,10 @@ from typing import Any
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extract.article import (
-    ExtractionHints,
-    LinkTexts,
-    clean_lines,
-    extract_document,
-    extract_file,
-    extract_html,
-    reconcile_bodies,
-    strip_site_name,
-)
+from crawler.extract.article import ExtractionHints, extract_document, extract_file, extract_html
+from crawler.extract.body import reconcile_bodies
+from crawler.extract.cleanup import LinkTexts, clean_lines
+from crawler.extract.page import strip_site_name
 from crawler.extract.jsonld import read_jsonld
 from crawler.model import DateEvidence
 from crawler.textnorm import fold_whitespace
@@ -564,3 +558,25 @@ def test_jsonld_picks_the_record_of_this_page() -> None:
     assert article is not None and article.headline == "This story"
     broken, failures = read_jsonld(['{"@type": "NewsArticle", "headline": '], None)
     assert broken is None and failures == 1
+
+
+def test_jsonld_article_body_written_twice_is_kept_once() -> None:
+    """Some CMSs concatenate the body with itself in articleBody; the repetition must not double the text."""
+    paragraphs = "Первый абзац о встрече в Москве.\nВторой абзац с подробностями переговоров."
+    for body in (f"{paragraphs}\n{paragraphs}", f"{' '.join(paragraphs.split())} {' '.join(paragraphs.split())}"):
+        record = {"@type": "NewsArticle", "headline": "h", "articleBody": body}
+        article, _ = read_jsonld([json.dumps(record, ensure_ascii=False)], "https://example.org/a")
+        assert article is not None and article.body is not None
+        assert article.body.count("Первый абзац") == 1
+
+
+def test_declared_title_with_site_or_kicker_gives_way_to_the_on_page_headline() -> None:
+    from crawler.extract.page import on_page_headline
+
+    headline = "Putin receives Hamas delegation in Moscow"
+    assert on_page_headline(f"{headline} | The Paper", [headline]) == headline
+    assert on_page_headline(f"{headline} - World - The Paper", [headline]) == headline
+    assert on_page_headline(f"Analysis: {headline}", [headline]) == headline
+    # an <h1> holding the site's name after a dash is not the headline
+    assert on_page_headline("Evolve: Shared Mutable History — evolve extension for Mercurial", ["evolve extension for Mercurial"]) is None
+    assert on_page_headline(headline, [headline]) is None  # nothing to strip

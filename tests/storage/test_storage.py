@@ -137,3 +137,41 @@ def test_unreachable_database_is_a_clear_error() -> None:
     engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(StorageUnavailable, match="unreachable"):
         check_connection(engine)
+
+
+def test_publisher_offset_is_stored_and_old_rows_migrate_to_utc_as_stored(db_url: str) -> None:
+    """Migration 0004: rows from before it keep NULL offset (UTC as stored); new rows keep the page's clock."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from storage.db import MIGRATIONS_DIR
+
+    engine = make_engine(db_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        connection.execute(
+            text(
+                "INSERT INTO articles (url_key, url, outlet, authors, published_at, published_source, published_uncertain,"
+                " first_seen, last_seen, text, keywords, extraction_method, field_sources, status, discovered_via,"
+                " relevance_matches, relevance_explanation, version_count, review_status, starred, note)"
+                " VALUES ('old', 'https://example.org/old', 'ynetnews', '[]', :at, 'jsonld', :no, :at, :at, '', '[]', '',"
+                " '{}', 'full', '[]', '[]', '', 1, 'new', :no, '')"
+            ),
+            {"at": datetime(2024, 1, 1, 10, 0, tzinfo=timezone.utc), "no": False},
+        )
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        repo.store_article(session, _record(published_offset_minutes=120))
+        repo.store_article(session, _record(url_key="k2", url="https://example.org/day", published_date_only=True))
+    with sessions() as session:
+        rows = {
+            row.url_key: (row.published_offset_minutes, row.published_date_only)
+            for row in session.scalars(select(Article))
+        }
+    assert rows == {"old": (None, False), "k1": (120, False), "k2": (None, True)}
+    engine.dispose()

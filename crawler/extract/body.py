@@ -1,0 +1,188 @@
+"""The article body: trafilatura's text reconciled with the page's structured bodies (JSON-LD articleBody,
+an outlet's hinted XPath) by evidence, never by trust alone."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+
+from crawler.extract.hints import ExtractionHints
+from crawler.extract.page import PageMeta
+from crawler.textnorm import fold_whitespace, normalize_for_match
+
+# ---------------------------------------------------------------------------------------------------------
+# Tunables (measured with bench/extraction_quality.py on the extraction_dev set; see its output)
+
+# trafilatura's fast mode skips its readability/jusText comparison. Below this many characters the fast
+# result is often a fragment (a teaser, one block of a split layout), so the full cascade is worth its cost.
+SHORT_TEXT_CHARS = 1000
+# A structured body (JSON-LD articleBody, hinted XPath) shorter than this is a teaser, not the article.
+MIN_STRUCTURED_BODY_CHARS = 200
+# Share of one text's word trigrams found in the other for it to count as "covered" by it.
+COVERED_SHARE = 0.8
+# A structured body replaces trafilatura's text when it covers it and is at least this much longer
+# (trafilatura lost paragraphs), or when trafilatura found next to nothing.
+REPLACE_LENGTH_RATIO = 1.3
+# Lines of trafilatura's text that the structured body lacks are dropped only when they are this short:
+# captions, credits, "read also" links. A long missing paragraph means the structured body is abridged.
+MAX_FILTERED_LINE_CHARS = 250
+# ... and only when they do not read as prose, except bits shorter than this (bylines, bio lines).
+MAX_FILTERED_PROSE_CHARS = 60
+
+_PROSE_END = re.compile(r"[.!?。؟…\"'”»״)]\s*$")
+_WORD = re.compile(r"\w+")
+
+
+def choose_body(tree: HtmlElement, url: str, page: PageMeta, hints: ExtractionHints, warnings: list[str]) -> tuple[str, str]:
+    """The body text and the method that produced it, by evidence between trafilatura and structured data."""
+    text, method = _trafilatura_text(tree, url, hints, warnings)
+    candidates: list[tuple[str, str]] = []
+    if hints.body_xpath:
+        hinted = _xpath_text(tree, hints.body_xpath, warnings)
+        if hinted:
+            candidates.append(("hints:body_xpath", hinted))
+    jsonld_body = page.jsonld.body if page.jsonld else None
+    if jsonld_body and hints.prefer_jsonld_body is not False:
+        if hints.prefer_jsonld_body and len(jsonld_body) >= MIN_STRUCTURED_BODY_CHARS:
+            return jsonld_body, "jsonld"
+        candidates.append(("jsonld", jsonld_body))
+    for source, structured in candidates:
+        text, method = reconcile_bodies(text, method, structured, source)
+    return text, method
+
+
+def _trafilatura_text(tree: HtmlElement, url: str, hints: ExtractionHints, warnings: list[str]) -> tuple[str, str]:
+    options: dict[str, Any] = {
+        "url": url,
+        "include_comments": False,  # reader comments are not coverage
+        "deduplicate": False,  # its cache is process-wide: a daemon would drop legitimately repeated lines
+        "with_metadata": False,  # we read metadata ourselves from the same tree (JSON-LD, meta tags)
+        "include_tables": True,
+    }
+    if hints.prune_xpaths:
+        options["prune_xpath"] = list(hints.prune_xpaths)
+    try:
+        document = trafilatura.bare_extraction(tree, fast=True, **options)
+        text = document.text if document is not None and document.text else ""
+        method = "trafilatura"
+        if len(text) < SHORT_TEXT_CHARS:
+            fuller = trafilatura.bare_extraction(tree, fast=False, **options)
+            fuller_text = fuller.text if fuller is not None and fuller.text else ""
+            if len(fuller_text) > len(text):
+                text, method = fuller_text, "trafilatura:full"
+    except Exception as exc:  # noqa: BLE001 - trafilatura raises assorted errors on malformed trees; metadata survives
+        warnings.append(f"trafilatura: {type(exc).__name__}: {exc}"[:200])
+        return "", "trafilatura"
+    return text.strip(), method
+
+
+def _xpath_text(tree: HtmlElement, xpath: str, warnings: list[str]) -> str:
+    try:
+        nodes = tree.xpath(xpath)
+    except etree.XPathError as exc:  # a bad outlet declaration must show up, not crash every page
+        warnings.append(f"hints: body_xpath failed: {exc}")
+        return ""
+    blocks: list[str] = []
+    for node in nodes if isinstance(nodes, list) else [nodes]:
+        if isinstance(node, HtmlElement):
+            blocks.extend(_block_texts(node))
+        elif isinstance(node, str) and node.strip():
+            blocks.append(fold_whitespace(node))
+    return "\n".join(b for b in blocks if b)
+
+
+# Elements whose text becomes its own line when a hinted body element is turned into text.
+_BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "dd", "dt", "figcaption"})
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg", "button", "form"})
+
+
+def _block_texts(root: HtmlElement) -> list[str]:
+    """Paragraph-level lines of an element (block children become lines; scripts and forms are skipped)."""
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        line = fold_whitespace(" ".join(current))
+        if line:
+            lines.append(line)
+        current.clear()
+
+    def walk(element: HtmlElement) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in _SKIP_TAGS:
+            if element.tail:
+                current.append(element.tail)
+            return
+        block = tag in _BLOCK_TAGS or tag in ("div", "section", "article", "br")
+        if block:
+            flush()
+        if element.text:
+            current.append(element.text)
+        for child in element:
+            walk(child)
+        if block:
+            flush()
+        if element.tail:
+            current.append(element.tail)
+
+    walk(root)
+    flush()
+    return lines
+
+
+def _shingles(text: str) -> set[int]:
+    """Hashed word trigrams of the normalised text (order- and chrome-robust overlap measure)."""
+    words = _WORD.findall(normalize_for_match(text))
+    if len(words) < 3:
+        return {hash(" ".join(words))} if words else set()
+    return {hash((words[i], words[i + 1], words[i + 2])) for i in range(len(words) - 2)}
+
+
+def _covered(part: set[int], whole: set[int]) -> float:
+    return len(part & whole) / len(part) if part else 0.0
+
+
+def reconcile_bodies(text: str, method: str, structured: str, source: str) -> tuple[str, str]:
+    """Combine trafilatura's text with a structured body (JSON-LD articleBody, hinted XPath) by evidence.
+
+    - structured body much shorter than a teaser: ignore it;
+    - trafilatura found (next to) nothing: take the structured body;
+    - the structured body covers trafilatura's text and is clearly longer: trafilatura lost paragraphs, take it;
+    - trafilatura's text covers the structured body: keep trafilatura's paragraphing, but drop its short lines
+      that the structured body lacks (captions, credits, teaser links);
+    - they disagree (different content): keep trafilatura's, the structured body may be another story's.
+    """
+    if len(structured) < MIN_STRUCTURED_BODY_CHARS:
+        return text, method
+    if len(text) < MIN_STRUCTURED_BODY_CHARS:
+        return structured, source
+    text_shingles, structured_shingles = _shingles(text), _shingles(structured)
+    text_in_structured = _covered(text_shingles, structured_shingles)
+    structured_in_text = _covered(structured_shingles, text_shingles)
+    if text_in_structured >= COVERED_SHARE and len(structured) >= REPLACE_LENGTH_RATIO * len(text):
+        return structured, source
+    if structured_in_text >= COVERED_SHARE:
+        kept = [line for line in text.split("\n") if _line_supported(line, structured_shingles)]
+        filtered = "\n".join(kept)
+        if filtered != text:
+            return filtered, f"{method}+{source}-filter"
+    return text, method
+
+
+def _line_supported(line: str, structured_shingles: set[int]) -> bool:
+    """Keep a line of trafilatura's text unless it is short chrome the structured body lacks.
+
+    Only lines that do not read as prose are candidates (captions, credits, labels, teaser headlines end
+    without a full stop) plus very short bits ("Redakteur in der Wirtschaft."). A sentence the structured
+    body lacks is more often a lead or paragraph the CMS left out of articleBody than chrome.
+    """
+    if len(line) > MAX_FILTERED_LINE_CHARS or not line.strip():
+        return True
+    if len(line) > MAX_FILTERED_PROSE_CHARS and _PROSE_END.search(line):
+        return True
+    shingles = _shingles(line)
+    return not shingles or _covered(shingles, structured_shingles) >= 0.5

@@ -1,0 +1,220 @@
+"""Line-level cleanup of an extracted body: photo credits and captions, gallery counters, comment and
+newsletter teasers, "read also" lines, and the trailing list of other headlines that generic extraction keeps."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+# Anchor texts shorter than this are menu words ("Home", "Sport"); a text line equal to one proves nothing.
+MIN_LINK_LINE_CHARS = 15
+# Hidden text screen readers get after a link's visible words (", opens new tab") is at most this long.
+MAX_HIDDEN_LINK_SUFFIX = 30
+# The label of a "label: link" teaser line ("Read also", "Lea más", "Our Standards") is a few words.
+MAX_LINK_LABEL_CHARS = 30
+# A "headline-like" line: short and without sentence-final punctuation.
+MAX_HEADLINE_CHARS = 160
+# Trailing blocks after a "related"/"read more" label are cut only if every line after it is this short.
+MAX_TRAILING_BLOCK_LINE_CHARS = 200
+
+# ---------------------------------------------------------------------------------------------------------
+# Line patterns (page chrome that survives generic extraction), in the languages we monitor plus those of
+# the development set. Each is anchored to the start of a line and only ever matches short lines.
+
+# Photo credits: ynet writes "(צילום: הקרמלין)" under every picture (seed 001); wires write "Photo: AFP".
+_CREDIT_LINE = re.compile(
+    r"^[(\[]?\s*(?:צילום|צילומים|צלם|קרדיט|באדיבות|תמונה|photo(?:graph)?s?|pictures?|image|credits?|"
+    r"photo credit|фото|фотография|источник фото|تصوير|الصورة|صورة|مصدر الصورة|foto|fotos|bild|bildquelle|"
+    r"titelbild|beitragsbild|crédits? photos?|image illustrative)\s*(?:by|von|de)?\s*[:：]",
+    re.IGNORECASE,
+)
+# A caption with its credit on the same line: "מחבלי חמאס בחאן יונס (צילום: AP)", "... (Photo: Reuters)".
+# Only short lines are judged (see _is_chrome_line): a paragraph does not end with a photo credit.
+_TRAILING_CREDIT = re.compile(
+    r"[(\[]\s*(?:צילום|צלם|קרדיט|photo|picture|image|credit|фото|تصوير|الصورة|foto|bild)\s*(?:by|von|de)?\s*[:：][^()\[\]]{1,80}[)\]]\s*$",
+    re.IGNORECASE,
+)
+# Comment teasers: "12 תגובות", "Comments (4)", "أضف تعليقاً", "Оставить комментарий", "Kommentar schreiben".
+_COMMENT_TEASER = re.compile(
+    # the whole line is the label with an optional count ("Comment faire ..." is a French heading, not a teaser)
+    r"^\W*(?:\d+\s*)?(?:comments?|תגובות|תגובה|טוקבקים|تعليقات|التعليقات|تعليق|комментари\w*|kommentare?|"
+    r"commentaires?|comentarios?)\s*(?:[(:]?\s*\d*\s*\)?)\W*$|"
+    r"\b(?:add|leave|post|write|show|view) (?:a |all |the )?comments?\b|הוסיפו תגובה|לכל התגובות|أضف تعليق|اترك تعليق|"
+    r"оставить комментарий|kommentar (?:schreiben|verfassen)|kommentieren|laisser un commentaire|deja (?:tu|un) comentario",
+    re.IGNORECASE,
+)
+# Comment teasers are short; longer lines mentioning comments are prose about them.
+MAX_COMMENT_TEASER_CHARS = 100
+# Calls to action: newsletter boxes, subscription and app pitches, "follow us". Only short lines that do not
+# read as prose are judged, so an article *about* a newsletter keeps its sentences.
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:sign up|subscribe|subscription|newsletter|follow us|download (?:our|the) app|abonnieren|anmelden|"
+    r"folgen sie|suscr[ií]b|s'abonner|abonnez|inscrivez|zapisz się|subskryb)|"
+    r"(?:הירשמו|להרשמה|לניוזלטר|עקבו אחרינו|اشترك|للاشتراك|النشرة البريدية|تابعونا|подпишитесь|подписаться|рассылк)",
+    re.IGNORECASE,
+)
+_COPYRIGHT_LINE = re.compile(
+    r"^(?:©|\(c\)|copyright\b|all rights reserved|כל הזכויות שמורות|جميع الحقوق محفوظة|все права защищены)", re.IGNORECASE
+)
+# "5 צפייה בגלריה" (ynet gallery counter), "View gallery", "Смотреть фото".
+_GALLERY_LINE = re.compile(
+    r"^\d*\s*(?:צפייה בגלריה|לצפייה בגלריה|view (?:the )?gallery|view \d+ images|открыть галерею|смотреть фото|"
+    r"عرض الصور|شاهد الصور|معرض الصور)\s*$",
+    re.IGNORECASE,
+)
+# Labels that introduce links to other articles. With text after them the line is one teaser; alone, the
+# label heads a block of teasers.
+_READ_ALSO_LABELS = (
+    # he
+    "קראו עוד|קראו גם|קראו את|עוד באתר|עוד בנושא|כתבות נוספות|מומלצים|לכתבה המלאה|"
+    # ar
+    "اقرأ أيضا|اقرأ أيضاً|إقرأ أيضا|إقرأ أيضاً|اقرأ ايضا|اقرأ المزيد|شاهد أيضا|شاهد أيضاً|ذات صلة|أخبار ذات صلة|"
+    "مواضيع ذات صلة|الأكثر قراءة|للمزيد|"
+    # ru
+    "читайте также|смотрите также|читайте еще|читайте ещё|по теме|подробнее|еще по теме|ещё по теме|"
+    # en
+    "read more|read also|also read|related|related articles|related stories|related content|see also|"
+    "recommended|more from|more on this|most read|you may also like|you might also like|"
+    # de
+    "lesen sie auch|lesen sie hier|lesen sie mehr|auch lesen|auch interessant|mehr zum thema|weiterlesen|"
+    "weitere themen|weitere artikel|empfohlene beiträge|schon gelesen|das könnte sie auch interessieren|"
+    "das thema könnte dich auch interessieren|zum weiterlesen|"
+    # fr / es / pt / pl
+    "à lire aussi|a lire aussi|lire aussi|lea también|lea más|lea|le puede interesar|te puede interesar|"
+    "puedes ver|mira|mire|contenido relacionado|leia também|leia mais|czytaj też|czytaj także|zobacz też|"
+    "zobacz także|dowiedz się więcej"
+)
+_READ_ALSO_LINE = re.compile(rf"^[>»\-–—•*\s]*(?:{_READ_ALSO_LABELS})\s*(?:[:：»>|\-–—]|\.\.\.|…)\s*\S", re.IGNORECASE)
+_READ_ALSO_HEADER = re.compile(rf"^[>»\-–—•*\s]*(?:{_READ_ALSO_LABELS})\s*[:：?!.…]*\s*$", re.IGNORECASE)
+# A line that is only a date ("12-شباط-2024", "23.10.2018", "June 3, 2024"), as in headline lists (seed 003).
+_DATE_ONLY_LINE = re.compile(
+    r"^[\s|•·-]*(?:\d{1,2}[\s./\-]+[^\W\d_]{3,12}[\s./\-]+\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"[^\W\d_]{3,12}\.? \d{1,2},? \d{4})(?:[\s,|-]+\d{1,2}:\d{2})?[\s|•·-]*$"
+)
+# A teaser label is words only: "- 2 décembre 2019 : <link>" is a dated list entry, "*feat.: <link>" a credit.
+_LABEL = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+){0,4}\s*$")
+_URL_LINE = re.compile(r"^\S*(?:https?://|www\.)\S+$", re.IGNORECASE)
+_PROSE_END = re.compile(r"[.!?。؟…\"'”»״)]\s*$")
+_SENTENCE_END = re.compile(r"[.!?。؟…:;\"'”»״)]\s*$")
+_EDGE_PUNCTUATION = " .,;:!?…\"'«»“”„-–—|>"
+
+
+@dataclass(frozen=True)
+class LinkTexts:
+    """The page's link texts, normalised, for "is this line just a link?" questions.
+
+    Lookups also accept a line that is the start of a link text, because links often carry hidden
+    accessibility text after the visible words ("The Thomson Reuters Trust Principles., opens new tab").
+    """
+
+    sorted_texts: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, tree: HtmlElement) -> LinkTexts:
+        texts = {_link_key(anchor.text_content()) for anchor in tree.iter("a")}
+        return cls(tuple(sorted(text for text in texts if len(text) >= MIN_LINK_LINE_CHARS)))
+
+    def contains_line(self, line: str) -> bool:
+        key = _link_key(line)
+        if len(key) < MIN_LINK_LINE_CHARS:
+            return False
+        index = bisect_left(self.sorted_texts, key)
+        if index < len(self.sorted_texts):
+            candidate = self.sorted_texts[index]
+            return candidate == key or (candidate.startswith(key) and len(candidate) - len(key) <= MAX_HIDDEN_LINK_SUFFIX)
+        return False
+
+
+def _link_key(text: str) -> str:
+    """Whitespace-folded, case-folded, edge punctuation stripped (cheap: it runs on every link of the page)."""
+    return " ".join(text.split()).casefold().strip(_EDGE_PUNCTUATION)
+
+
+def _is_link_line(line: str, link_texts: LinkTexts) -> bool:
+    """The whole line is the text of one of the page's links (a teaser headline). A bare URL is a cited
+    source, not a teaser, and stays."""
+    if _URL_LINE.match(line):
+        return False
+    return link_texts.contains_line(line)
+
+
+def _is_labelled_link(line: str, link_texts: LinkTexts) -> bool:
+    """'Read also: <headline>', 'Lea: <headline>', 'Our Standards: <link>': a short label, then one link.
+
+    Catches teaser lines in any language without a list of labels: the evidence is that everything after
+    the label is the text of a link on the page.
+    """
+    if len(line) > MAX_TRAILING_BLOCK_LINE_CHARS:
+        return False
+    label, separator, rest = line.partition(":")
+    if not separator or not rest.strip() or len(label) > MAX_LINK_LABEL_CHARS or not _LABEL.match(label):
+        return False
+    return _is_link_line(rest.strip(" »>-–—"), link_texts)
+
+
+def _is_headline_like(line: str) -> bool:
+    return 0 < len(line) <= MAX_HEADLINE_CHARS and not _SENTENCE_END.search(line)
+
+
+def _is_chrome_line(line: str) -> bool:
+    """Lines that are page furniture wherever they appear."""
+    if len(line) > MAX_TRAILING_BLOCK_LINE_CHARS:
+        return False
+    return bool(
+        _CREDIT_LINE.match(line)
+        or _TRAILING_CREDIT.search(line)
+        or _GALLERY_LINE.match(line)
+        or (len(line) <= MAX_COMMENT_TEASER_CHARS and _COMMENT_TEASER.search(line))
+        or (_CALL_TO_ACTION.search(line) and not _PROSE_END.search(line))
+        or _READ_ALSO_LINE.match(line)
+        or (_READ_ALSO_HEADER.match(line) and len(line) <= 60)
+    )
+
+
+def clean_lines(text: str, *, link_texts: LinkTexts | None = None) -> str:
+    """Remove captions, credits, gallery counters, teaser links and trailing headline lists.
+
+    A headline repeated as the body's first line is kept: it is the page's text, not chrome (and the
+    extraction_dev set counts it as content).
+    """
+    if not text:
+        return text
+    links = link_texts or LinkTexts()
+    lines = [line.strip() for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        if _is_chrome_line(line) or _is_labelled_link(line, links):
+            # A caption line sits right above its credit: "הפגישה של פוטין עם שורדי השבי" / "(צילום: הקרמלין)".
+            if _CREDIT_LINE.match(line) and kept and _is_headline_like(kept[-1]) and index > 1:
+                kept.pop()
+            continue
+        kept.append(line)
+    kept = _cut_trailing_block(kept, links)
+    return "\n".join(kept)
+
+
+def _cut_trailing_block(lines: list[str], links: LinkTexts) -> list[str]:
+    """Drop the page's list of other articles at the end of the text (links, dates, 'related' labels)."""
+    end = len(lines)
+    while end > 0:
+        line = lines[end - 1]
+        if (
+            _is_link_line(line, links)
+            or _DATE_ONLY_LINE.match(line)
+            or (_COPYRIGHT_LINE.match(line) and len(line) <= MAX_TRAILING_BLOCK_LINE_CHARS)
+            or (_READ_ALSO_HEADER.match(line) and len(line) <= 60)
+        ):
+            end -= 1
+            continue
+        break
+    # A "related"/"read also" header in the last part, followed only by short lines: the rest is teasers.
+    for index in range(end - 1, max(end - 15, 0) - 1, -1):
+        if _READ_ALSO_HEADER.match(lines[index]) and len(lines[index]) <= 60:
+            if all(len(line) <= MAX_TRAILING_BLOCK_LINE_CHARS for line in lines[index + 1 : end]):
+                end = index
+            break
+    return lines[:end]

@@ -1,0 +1,107 @@
+"""Lead recovery: the page's own lead paragraph (its meta description, when shown on the page) restored
+when the body extraction dropped it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from crawler.extract.page import PageMeta
+from crawler.textnorm import fold_whitespace, normalize_for_match
+
+# Lead recovery: descriptions shorter than this are taglines; the probe is the description's opening words.
+MIN_LEAD_CHARS = 40
+LEAD_PROBE_WORDS = 6
+# The element holding the lead may be somewhat longer than the description (which CMSs truncate), but an
+# element much longer than that is a container of the whole body, not the lead paragraph.
+MAX_LEAD_ELEMENT_RATIO = 3.0
+MAX_LEAD_ELEMENT_EXTRA_CHARS = 300
+
+
+def descriptions(page: PageMeta) -> list[str]:
+    found: list[str] = []
+    for value in (
+        page.jsonld.description if page.jsonld else None,
+        page.meta.get("og:description"),
+        page.meta.get("description"),
+        page.meta.get("twitter:description"),
+    ):
+        if value and value not in found:
+            found.append(value)
+    return found
+
+
+_LEAD_CONTAINER_TAGS = frozenset({"p", "div", "h2", "h3", "header", "section", "blockquote", "li", "td"})
+_NOT_CONTENT = frozenset(
+    {"script", "style", "noscript", "template", "title", "head", "a", "option", "textarea", "button", "figcaption"}
+)
+
+
+def recover_lead(tree: HtmlElement, text: str, descriptions: Sequence[str], *, title: str | None = None) -> str | None:
+    """The page's lead paragraph when the extraction lost it: the element that shows the meta description."""
+    normalized_text = normalize_for_match(text)
+    for description in descriptions:
+        description = fold_whitespace(description)
+        if len(description) < MIN_LEAD_CHARS:
+            continue
+        words = description.split()
+        probe = " ".join(words[:LEAD_PROBE_WORDS])
+        if normalize_for_match(probe) in normalized_text:
+            return None  # the lead is already in the text
+        if title and normalize_for_match(description).startswith(normalize_for_match(title)):
+            continue
+        element = _element_showing(tree, probe)
+        if element is None:
+            continue
+        lead = fold_whitespace(element.text_content())
+        limit = max(MAX_LEAD_ELEMENT_RATIO * len(description), len(description) + MAX_LEAD_ELEMENT_EXTRA_CHARS)
+        if len(lead) < MIN_LEAD_CHARS or len(lead) > limit:
+            continue
+        if normalize_for_match(lead[:200]) in normalized_text:
+            return None
+        return lead
+    return None
+
+
+def insert_lead(text: str, lead: str, title: str | None) -> str:
+    """The lead goes first, after the headline when the text starts with it."""
+    if not text:
+        return lead
+    first, newline, rest = text.partition("\n")
+    if title and normalize_for_match(first) == normalize_for_match(title):
+        return f"{first}\n{lead}{newline}{rest}"
+    return f"{lead}\n{text}"
+
+
+def _element_showing(tree: HtmlElement, probe: str) -> HtmlElement | None:
+    """The innermost visible block element whose text contains `probe` (the lead's opening words)."""
+    body = tree.find("body")
+    if body is None:
+        body = tree  # some pages parse as a fragment without <body>
+    try:
+        hits = body.xpath(".//text()[contains(normalize-space(.), $probe)]", probe=probe)
+    except (etree.XPathError, ValueError):  # an unusual probe (control characters) can upset the XPath engine
+        return None
+    for hit in hits:
+        element = hit.getparent()
+        if element is None:
+            continue
+        if hit.is_tail:
+            element = element.getparent()
+        if element is None or any(
+            isinstance(ancestor.tag, str) and ancestor.tag in _NOT_CONTENT for ancestor in _ancestors(element)
+        ):
+            continue
+        while element is not None and element.tag not in _LEAD_CONTAINER_TAGS:
+            element = element.getparent()
+        if element is not None:
+            return element
+    return None
+
+
+def _ancestors(element: HtmlElement) -> Iterable[HtmlElement]:
+    while element is not None:
+        yield element
+        element = element.getparent()

@@ -1,0 +1,208 @@
+"""What a page declares about itself outside the body: meta tags, canonical link, <title>, <h1>, JSON-LD,
+microdata/RDFa dates; and the choice of title and language from those declarations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from crawler.extract.jsonld import JsonLdArticle, read_jsonld
+from crawler.extract.language import detect_language, normalize_code
+from crawler.textnorm import fold_whitespace, normalize_for_match
+
+# ---------------------------------------------------------------------------------------------------------
+# Page metadata (meta tags, canonical) read once from the parsed tree
+
+# Declared publication / modification times, most specific first, after JSON-LD.
+PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "article.published",
+    "publishdate",
+    "publish-date",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "date",
+    "vr:published_time",
+)
+MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified")
+# The same declarations as microdata (itemprop) or RDFa (property) on body elements, e.g. Drupal's
+# <span property="dc:date" content="2019-02-08T00:00:00+01:00">الجمعة 8 فيفري 2019</span>.
+PUBLISHED_MARKUP = ("datePublished", "schema:datePublished", "dc:date", "dc:created", "dcterms:created", "dcterms:issued")
+MODIFIED_MARKUP = ("dateModified", "schema:dateModified", "dcterms:modified")
+_MARKUP_DATE_NAMES = frozenset(PUBLISHED_MARKUP + MODIFIED_MARKUP)
+_MARKUP_DATE_XPATH = etree.XPath("//*[not(self::meta)][@itemprop or @property][@content or @datetime]")
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•]\s+")
+# The declared title continues (or starts) with a separator where the on-page headline stops (starts).
+_TITLE_EDGE = re.compile(r"^\s*[|–—\-:·•/«»]")
+# A kicker before the headline ends with a colon ("Analysis: Headline"); other separators before an <h1>'s
+# text mean the <h1> is the site's or section's name ("Story — Docs Site" with <h1>Docs Site</h1>).
+_KICKER_END = re.compile(r"[:：]\s*$")
+# Only the first few <h1>s are headline candidates (later ones are widgets); a shorter one is a logo or label.
+MAX_HEADLINE_H1S = 3
+MIN_HEADLINE_CHARS = 12
+_SCRIPT_SELECTOR = "//script[contains(@type, 'ld+json')]"
+
+
+@dataclass
+class PageMeta:
+    """What the page declares about itself, outside the body."""
+
+    meta: dict[str, str] = field(default_factory=dict)  # lower-cased name/property/itemprop -> first content
+    canonical: str | None = None
+    html_lang: str | None = None
+    title_tag: str | None = None
+    h1: list[str] = field(default_factory=list)
+    jsonld: JsonLdArticle | None = None
+    jsonld_failures: int = 0
+
+
+def join_url(base: str, href: str) -> str | None:
+    """urljoin that returns None for a link urllib cannot parse (a page's `href="http://[::1"` must not raise)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
+def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
+    """Meta tags, canonical link, html lang, <title>, <h1> and the JSON-LD article record."""
+    page = PageMeta()
+    for element in tree.iter("meta"):
+        key = (
+            (element.get("property") or element.get("name") or element.get("itemprop") or element.get("http-equiv") or "")
+            .strip()
+            .lower()
+        )
+        content = element.get("content")
+        if key and content and content.strip() and key not in page.meta:
+            page.meta[key] = content.strip()
+    for element in tree.iter("link"):
+        if (element.get("rel") or "").lower() == "canonical" and element.get("href"):
+            page.canonical = join_url(url, element.get("href", "").strip())
+            break
+    page.html_lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+    title = tree.find(".//title")
+    if title is not None:
+        page.title_tag = fold_whitespace(title.text_content()) or None
+    page.h1 = [text for text in (fold_whitespace(h.text_content()) for h in tree.iter("h1")) if text]
+    scripts = [element.text or "" for element in tree.xpath(_SCRIPT_SELECTOR)]
+    if scripts:
+        page.jsonld, page.jsonld_failures = read_jsonld(scripts, url)
+    return page
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Title, language, dates, small helpers
+
+
+def choose_title(page: PageMeta) -> tuple[str | None, str]:
+    site = page.meta.get("og:site_name")
+    for source, value in (
+        ("jsonld", page.jsonld.headline if page.jsonld else None),
+        ("meta:og:title", page.meta.get("og:title")),
+        ("meta:twitter:title", page.meta.get("twitter:title")),
+        ("h1", page.h1[0] if len(page.h1) == 1 else None),
+        ("title", page.title_tag),
+    ):
+        if value:
+            cleaned = strip_site_name(fold_whitespace(value), site)
+            if cleaned:
+                headline = on_page_headline(cleaned, page.h1)
+                return (headline, "h1") if headline else (cleaned, source)
+    return None, "none"
+
+
+def on_page_headline(title: str, h1s: list[str]) -> str | None:
+    """The page's <h1> when the declared title is that headline plus a site name or kicker on either side
+    ("Headline | Paper", "Headline - Section - Paper", "Kicker: Headline"); None when they differ otherwise."""
+    key = normalize_for_match(title)
+    for h1 in h1s[:MAX_HEADLINE_H1S]:
+        headline = normalize_for_match(h1)
+        if len(headline) < MIN_HEADLINE_CHARS or headline == key:
+            continue
+        if key.startswith(headline) and _TITLE_EDGE.match(title[len(h1) :] if title.startswith(h1) else " | "):
+            return h1
+        if key.endswith(headline) and _KICKER_END.search(title[: -len(h1)] if title.endswith(h1) else ""):
+            return h1
+    return None
+
+
+def strip_site_name(title: str, site: str | None) -> str:
+    """'Headline | Site' -> 'Headline' when the trailing (or leading) part is the site's name."""
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    site_key = normalize_for_match(site) if site else None
+    last, first = normalize_for_match(parts[-1]), normalize_for_match(parts[0])
+    if site_key and (last == site_key or site_key in last):
+        return " - ".join(parts[:-1]).strip() if len(parts) > 2 else parts[0].strip()
+    if site_key and (first == site_key or site_key in first):
+        return title.split(parts[0], 1)[1].lstrip(" |–—-:·•").strip()
+    return title
+
+
+def choose_language(text: str, page: PageMeta, declared_language: str | None) -> tuple[str | None, str]:
+    for source, value in (
+        ("jsonld:inLanguage", page.jsonld.language if page.jsonld else None),
+        ("html:lang", page.html_lang),
+        ("meta:content-language", page.meta.get("content-language")),
+        ("meta:og:locale", page.meta.get("og:locale")),
+        ("outlet", declared_language),
+    ):
+        code = normalize_code(value)
+        if code:
+            detected = detect_language(text, code)
+            return detected, (source if detected == code else "py3langid")
+    detected = detect_language(text)
+    return detected, ("py3langid" if detected else "none")
+
+
+def markup_dates(tree: HtmlElement) -> dict[str, str]:
+    """Dates declared in microdata/RDFa on body elements: itemprop="datePublished", property="dc:date", ..."""
+    found: dict[str, str] = {}
+    for element in _MARKUP_DATE_XPATH(tree):
+        value = element.get("datetime") or element.get("content")
+        for name in (element.get("itemprop"), element.get("property")):
+            if name and value and name in _MARKUP_DATE_NAMES and name not in found:
+                found[name] = value.strip()
+    return found
+
+
+def structured_dates(
+    page: PageMeta, markup: dict[str, str], meta_names: Sequence[str], jsonld_value: str | None, markup_names: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(source, raw value) pairs of declared dates, in order of trust: JSON-LD, meta tags, microdata/RDFa."""
+    found: list[tuple[str, str]] = []
+    if jsonld_value:
+        found.append(("jsonld", jsonld_value))
+    for name in meta_names:
+        value = page.meta.get(name)
+        if value:
+            found.append((f"meta:{name}", value))
+    for name in markup_names:
+        value = markup.get(name)
+        if value:
+            found.append((f"markup:{name}", value))
+    return found
+
+
+def first_of(*pairs: tuple[str, str | None]) -> tuple[str | None, str | None]:
+    for source, value in pairs:
+        if value:
+            return value, source
+    return None, None
+
+
+def split_keywords(value: str | None) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else []
