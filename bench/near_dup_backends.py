@@ -1,8 +1,8 @@
 """The shared near-duplicate index for several crawl nodes: datasketch MinHashLSH on Redis vs a PostgreSQL table.
 
-Both hold the same thing: per article its 32 LSH band hashes (the banding crawler.dedup.fingerprint.NearDupIndex uses:
+Both hold the same thing: per article its 32 LSH band hashes (the banding crawler.dedup.index.NearDupIndex uses:
 threshold 0.5, 128 permutations, LSH_WEIGHTS -> b=32 bands of r=4) and its signature, for verification.
-- redis:    crawler.dedup.fingerprint.NearDupIndex(redis_url=...), as ArticleProcessor builds it with dedup.backend = "redis";
+- redis:    crawler.dedup.index.NearDupIndex(redis_url=...), as ArticleProcessor builds it with dedup.backend = "redis";
 - postgres: a minimal index written for this comparison: lsh_band(band, bucket, article_id) with a primary
             key on all three, lsh_sig(article_id, signature); one SELECT per query, one INSERT per add.
 
@@ -42,12 +42,11 @@ from crawler.dedup.fingerprint import (
     _SIG_HEADER,
     DEFAULT_NUM_PERM,
     DEFAULT_SHINGLING,
-    LSH_WEIGHTS,
     SIGNATURE_VERSION,
-    NearDupIndex,
     decode_signature,
     estimated_jaccard,
 )
+from crawler.dedup.index import LSH_WEIGHTS, NearDupIndex
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/12"

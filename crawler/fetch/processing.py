@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.dedup import fingerprint as dedup, versions
+from crawler.dedup.index import NearDupIndex
 from crawler.discover import aggregator
 from crawler.relevance import assess as relevance
 from crawler.config import Settings
@@ -54,7 +55,7 @@ class ArticleProcessor:
         self.outlets = all_outlets(settings)
         self.profile = relevance.load_profile(settings.topic.profile)
         self.threshold = settings.topic.threshold
-        self.near_index = dedup.NearDupIndex(
+        self.near_index = NearDupIndex(
             threshold=settings.dedup.near_threshold,
             verify_jaccard=settings.dedup.verify_jaccard,
             redis_url=settings.dedup.redis_url if settings.dedup.backend == "redis" else None,

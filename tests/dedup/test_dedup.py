@@ -21,7 +21,6 @@ from datasketch import MinHash
 
 from crawler.dedup.fingerprint import (
     DEFAULT_SHINGLING,
-    NearDupIndex,
     Shingling,
     content_hash,
     decode_signature,
@@ -32,6 +31,7 @@ from crawler.dedup.fingerprint import (
     signature,
     title_key,
 )
+from crawler.dedup.index import NearDupIndex
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dedup"
 HE_YNET = (FIXTURES / "he_ynet_putin_thanks_hamas.txt").read_text(encoding="utf-8")

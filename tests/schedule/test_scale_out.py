@@ -323,7 +323,7 @@ def _logs(cluster: Cluster) -> str:
 def test_crawls_spread_over_both_nodes_and_every_article_is_stored_once(pool: Cluster, pg_url: str, shared_index: str, local_site) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from crawler.dedup.fingerprint import NearDupIndex
+    from crawler.dedup.index import NearDupIndex
     from crawler.schedule.scrapyd.dispatcher import ScrapydClient, job_state, parse_node
     from storage.models import Article, CrawlRun, Failure, SourceLock
 
