@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from datasketch import MinHash
 
 from crawler.textnorm import fold_whitespace, normalize_for_match, strip_marks
 
@@ -231,10 +230,16 @@ _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2
 
 
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    """The (a, b) of datasketch's affine32 permutations h -> a*h + b mod 2^32 for num_perm and our seed."""
+    """The (a, b) of datasketch's affine32 permutations h -> a*h + b mod 2^32 for num_perm and our seed.
+
+    Drawn as datasketch 2.x MinHash._init_permutations draws them (tests assert the two agree), without
+    importing datasketch: its import pulls in scipy.integrate, about 2 s of every process's start-up here.
+    """
     if num_perm not in _PERMUTATIONS:
-        a, b = MinHash(num_perm=num_perm, seed=MINHASH_SEED, scheme="affine32").permutations
-        _PERMUTATIONS[num_perm] = (a.astype(np.uint32), b.astype(np.uint32))
+        generator = np.random.RandomState(MINHASH_SEED)
+        a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+        _PERMUTATIONS[num_perm] = (a, b)
     return _PERMUTATIONS[num_perm]
 
 
