@@ -2,7 +2,7 @@
 
 Real processes on loopback, as in tests/schedule/test_scale_out.py (whose helpers this reuses): two Scrapyd nodes
 (max_proc each), the project deployed with addversion.json, the real PostgreSQL (a fresh database per phase)
-and Redis (the shared near-dup index, one database reserved for this bench), and a local site.
+(which also holds the shared near-dup index), and a local site.
 
 What bounds a real crawl is politeness, not CPU: one request at a time per domain, a delay between requests,
 and the outlet's own latency. So every outlet here is its own host (its own HTTP server and port) that answers
@@ -35,7 +35,6 @@ from sqlalchemy import create_engine, func, select, text
 from tests.localsite import LocalSite
 from tests.schedule.test_scale_out import (
     article_pieces,
-    clear_redis_index,
     deploy_all,
     publish,
     start_nodes,
@@ -43,7 +42,6 @@ from tests.schedule.test_scale_out import (
 )
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-REDIS_URL = "redis://127.0.0.1:6379/12"  # reserved for this bench (the test suite uses 11)
 # An outlet's answer time per request: a typical news site's time to first byte.
 LATENCY_S = 0.3
 # The crawl's own politeness (crawl.download_delay): what a considerate crawler waits between two requests
@@ -76,8 +74,7 @@ def run_phase(label: str, config: Path, db_url: str, feeds: dict[str, str], node
     from crawler.fetch.runner import open_store
     from storage.models import Article
 
-    clear_redis_index(REDIS_URL)
-    write_config(config, db_url, feeds, node_specs, per_domain=1, download_delay=DOWNLOAD_DELAY_S, redis_url=REDIS_URL)
+    write_config(config, db_url, feeds, node_specs, per_domain=1, download_delay=DOWNLOAD_DELAY_S)
     settings = load_settings(config)
     engine, sessions = open_store(settings)
     dispatcher = ScrapydDispatcher(settings, timeout_s=900, sessions=sessions, poll_s=0.25, lost_after_s=60)
@@ -132,7 +129,6 @@ def main() -> int:
                 node.stop()
             for url in databases:
                 drop_database(url)
-            clear_redis_index(REDIS_URL)
 
     print()
     print(f"crawl set: {args.outlets} outlets (one host each) x {args.articles} articles; latency {LATENCY_S} s/request, "

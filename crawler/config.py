@@ -19,7 +19,6 @@ ENV_CONFIG_FILE = "COVERWATCH_CONFIG"
 ENV_DB_URL = "COVERWATCH_DB_URL"
 ENV_SMTP_PASSWORD = "COVERWATCH_SMTP_PASSWORD"
 ENV_UI_TOKEN = "COVERWATCH_UI_TOKEN"
-ENV_REDIS_URL = "COVERWATCH_REDIS_URL"
 
 
 class ConfigError(Exception):
@@ -63,9 +62,6 @@ class TopicSettings(_Strict):
 class DedupSettings(_Strict):
     near_threshold: float = Field(0.5, gt=0, le=1)
     verify_jaccard: float = Field(0.7, gt=0, le=1)
-    backend: Literal["memory", "redis"] = "memory"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_basename: str = "coverwatch"  # key prefix: one per deployment sharing a Redis server
 
 
 class EmailSettings(_Strict):
@@ -259,5 +255,3 @@ def _apply_env(raw: dict[str, Any], env: dict[str, str] | os._Environ[str]) -> N
         raw.setdefault("digest", {}).setdefault("email", {})["password"] = env[ENV_SMTP_PASSWORD]
     if env.get(ENV_UI_TOKEN):
         raw.setdefault("ui", {})["token"] = env[ENV_UI_TOKEN]
-    if env.get(ENV_REDIS_URL):
-        raw.setdefault("dedup", {})["redis_url"] = env[ENV_REDIS_URL]

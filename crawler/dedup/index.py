@@ -87,15 +87,18 @@ def lsh_banding(threshold: float, num_perm: int = DEFAULT_NUM_PERM, weights: tup
 
 
 def band_hashes(hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
-    """One signed 64-bit hash per band: the band's number and its `rows` MinHash values, mixed."""
-    table = hashvalues[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    """One signed 64-bit hash per band: the band's number and its `rows` MinHash values, mixed.
+
+    `hashvalues` may also be a (signatures, num_perm) matrix: then one list of band hashes per signature.
+    """
+    table = hashvalues[..., : bands * rows].astype(np.uint64).reshape(*hashvalues.shape[:-1], bands, rows)
     with np.errstate(over="ignore"):
-        acc = (np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
+        acc = np.broadcast_to((np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _GOLDEN, table.shape[:-1]).copy()
         for column in range(rows):
-            acc = (acc ^ table[:, column]) * _MIX1
+            acc = (acc ^ table[..., column]) * _MIX1
             acc = (acc ^ (acc >> np.uint64(29))) * _MIX2
         acc ^= acc >> np.uint64(32)
-    return acc.view(np.int64).tolist()
+    return acc.view(np.int64).tolist()  # type: ignore[no-any-return]
 
 
 class BandStore(Protocol):
@@ -221,10 +224,14 @@ class NearDupIndex:
     def __len__(self) -> int:
         return len(self.store)
 
-    def add(self, key: str, sig: bytes) -> bool:
-        """Index a signature under key (replacing the key's previous one). False for an empty text."""
+    def add(self, key: str, sig: bytes, *, replace: bool = True) -> bool:
+        """Index a signature under key (replacing the key's previous one). False for an empty text.
+
+        `replace=False` when the key cannot be indexed yet (a row just inserted): saves looking for old bands.
+        """
         bands = self.band_hashes(sig)
-        self.remove(key)
+        if replace:
+            self.remove(key)
         if not bands:
             return False  # empty texts are never near duplicates; the exact layer handles them
         self.store.add(key, bands, bytes(sig))

@@ -137,7 +137,7 @@ class ArticleProcessor:
             result = repo.store_article(session, record, diff=_diff)
             if result.outcome == "new" and record.signature and record.duplicate_of_id is None:
                 # Inside the transaction (and its lock), so a node storing the same story next sees this one.
-                self.near_index(session).add(str(result.article_id), record.signature)
+                self.near_index(session).add(str(result.article_id), record.signature, replace=False)
         return ProcessResult(result.article_id, result.outcome, record.duplicate_kind if result.outcome == "new" else None)
 
     def reindex_text(self, session: Session, article_id: int) -> bool:
