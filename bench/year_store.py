@@ -170,16 +170,18 @@ def grow(sessions, pools: dict[str, Pool], have: int, target: int, now: datetime
     return time.perf_counter() - started
 
 
-def timed_command(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, output tail) of a command run under /usr/bin/time."""
+def timed_command(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds user+system) of a command run under /usr/bin/time.
+
+    The CPU time is what the command itself costs; on a shared, overloaded machine the wall time is mostly
+    waiting for a core.
+    """
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         started = time.perf_counter()
-        done = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", "-o", report.name, *args], cwd=REPO, env=env, capture_output=True, text=True
-        )
+        subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", report.name, *args], cwd=REPO, env=env, capture_output=True)
         seconds = time.perf_counter() - started
-        peak_kb = int(report.read().strip().splitlines()[-1])
-    return seconds, peak_kb / 1024, (done.stdout + done.stderr)[-600:]
+        peak_kb, user, system = report.read().strip().splitlines()[-1].split()
+    return seconds, int(peak_kb) / 1024, float(user) + float(system)
 
 
 def run_nothing_new(config: Path, first: bool) -> dict[str, float]:
@@ -189,11 +191,11 @@ def run_nothing_new(config: Path, first: bool) -> dict[str, float]:
     if first:
         sessions = settings_sessions(config)[1]
         before = count_articles(sessions)
-        seconds, peak, _ = timed_command(command, env)
+        seconds, peak, cpu = timed_command(command, env)
         new = count_articles(sessions) - before
-        figures.update(first_run_s=seconds, first_run_mb=peak, first_run_new=new)
-    seconds, peak, tail = timed_command(command, env)
-    figures.update(nothing_new_s=seconds, nothing_new_mb=peak)
+        figures.update(first_run_s=seconds, first_run_mb=peak, first_run_cpu=cpu, first_run_new=new)
+    seconds, peak, cpu = timed_command(command, env)
+    figures.update(nothing_new_s=seconds, nothing_new_mb=peak, nothing_new_cpu=cpu)
     if first and figures["first_run_new"]:
         figures["crawl_ms_per_new_article"] = 1000 * (figures["first_run_s"] - seconds) / figures["first_run_new"]
     return figures
@@ -297,13 +299,15 @@ def search_latencies(settings: Settings, sessions) -> dict[str, tuple[float, flo
     return found
 
 
-def fresh_store(backend: str) -> str:
+def fresh_store(backend: str, existing: bool) -> str:
     WORKDIR.mkdir(parents=True, exist_ok=True)
     if backend == "sqlite":
         path = WORKDIR / "sqlite.db"
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm") if not existing else ():
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
+    if existing:
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
@@ -320,28 +324,34 @@ def write_config(backend: str, url: str) -> Path:
     return config
 
 
-def bench_backend(backend: str, sizes: list[int], pools: dict[str, Pool]) -> None:
-    url = fresh_store(backend)
+def bench_backend(backend: str, sizes: list[int], pools: dict[str, Pool], existing: bool) -> None:
+    url = fresh_store(backend, existing)
     config = write_config(backend, url)
     engine = make_engine(url)
     upgrade(engine)
     settings, sessions = settings_sessions(config)
     now = datetime.now(timezone.utc)
     have = 0
+    if existing:  # the bulk-loaded rows only (url keys below the ones the measurements use)
+        with sessions() as session:
+            have = int(session.execute(text("SELECT count(*) FROM articles WHERE url_key < :k"), {"k": f"{10**12:040x}"}).scalar_one())
+        print(f"\n== {backend}: existing store with {have:,} bulk-loaded articles")
     for position, size in enumerate(sizes):
         print(f"\n== {backend}: growing the store to {size:,} articles", flush=True)
-        seconds = grow(sessions, pools, have, size, now)
-        print(f"  bulk insert {size - have:,} articles: {seconds:.1f} s ({1e6 * seconds / max(1, size - have):.0f} µs/article)")
-        have = size
+        if size > have:
+            seconds = grow(sessions, pools, have, size, now)
+            print(f"  bulk insert {size - have:,} articles: {seconds:.1f} s ({1e6 * seconds / max(1, size - have):.0f} µs/article)")
+            have = size
         if backend == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("VACUUM ANALYZE"))
-        run = run_nothing_new(config, first=position == 0)
+        run = run_nothing_new(config, first=position == 0 and not existing)
         if position == 0:
             print(f"  coverwatch run storing the archive: {run['first_run_s']:.1f} s, peak {run['first_run_mb']:.0f} MB, "
                   f"{run['first_run_new']:.0f} new articles ({run.get('crawl_ms_per_new_article', 0):.0f} ms per new article "
                   "over the nothing-new run)")
-        print(f"  coverwatch run, nothing new:        {run['nothing_new_s']:.1f} s, peak RSS {run['nothing_new_mb']:.0f} MB")
+        print(f"  coverwatch run, nothing new:        {run['nothing_new_s']:.1f} s wall, {run['nothing_new_cpu']:.1f} s CPU, "
+              f"peak RSS {run['nothing_new_mb']:.0f} MB")
         costs = new_article_costs(settings, sessions, pools, size, now)
         print(f"  store a new article (processor):    {costs['store_ms_per_article']:.1f} ms/article")
         print(f"  near-dup check + insert:            {costs['near_dup_check_insert_ms']:.2f} ms/article "
@@ -357,6 +367,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated store sizes, grown in order")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--existing", action="store_true", help="measure (and grow) the store a previous run left")
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
     if not (ARCHIVE / "recorded-outlets.warc.gz").exists():
@@ -364,7 +375,7 @@ def main() -> None:
     pools = load_pools()
     print("sentence pools: " + ", ".join(f"{lang} {len(pool.sentences)}" for lang, pool in pools.items()))
     for backend in args.backends.split(","):
-        bench_backend(backend, sizes, pools)
+        bench_backend(backend, sizes, pools, args.existing)
 
 
 if __name__ == "__main__":
