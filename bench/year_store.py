@@ -73,7 +73,7 @@ ARCHIVE = REPO / "build" / "demo-archive"
 BATCH = 5000
 NEW_ARTICLES = 200
 SEARCH_REPEATS = 20
-SEARCH_BUDGET_SECONDS = 90  # per word: a slow search is repeated fewer times (at least 3)
+SEARCH_BUDGET_SECONDS = 90  # per word: a slow search is repeated fewer times (at least once; n is printed)
 SEARCH_WORDS = {"en": "Hamas", "he": "חמאס", "ar": "حماس"}
 LANGUAGE_SHARE = {"en": 0.40, "ar": 0.25, "he": 0.20, "ru": 0.15}
 OUTLETS = {"en": ["reuters", "tass_com", "ynetnews"], "ar": ["alaalem", "alkhanadeq"], "he": ["ynet"], "ru": ["tass_ru"]}
@@ -292,7 +292,7 @@ def search_latencies(settings: Settings, sessions) -> dict[str, tuple[float, flo
         for lang, word in SEARCH_WORDS.items():
             times: list[float] = []
             budget_end = time.perf_counter() + SEARCH_BUDGET_SECONDS
-            while len(times) < SEARCH_REPEATS and (len(times) < 3 or time.perf_counter() < budget_end):
+            while len(times) < SEARCH_REPEATS and (not times or time.perf_counter() < budget_end):
                 started = time.perf_counter()
                 response = client.get("/search", params={"q": word})
                 times.append(time.perf_counter() - started)
