@@ -1,4 +1,4 @@
-"""Precision and recall of near-duplicate detection on real texts (crawler.dedup.fingerprint.NearDupIndex).
+"""Precision and recall of near-duplicate detection on real texts (crawler.dedup.index.NearDupIndex).
 
 Corpus (read from ../shared, never by product code):
   - the five seeds (Hebrew, Arabic: all on Russia–Hamas relations);
@@ -41,12 +41,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from crawler.dedup.fingerprint import (
     DEFAULT_SHINGLING,
-    NearDupIndex,
     Shingling,
     exact_similarity,
     shingle_set,
     signature,
 )
+from crawler.dedup.index import NearDupIndex
 from crawler.dedup.urls import registered_domain
 from crawler.dedup.versions import split_sentences
 

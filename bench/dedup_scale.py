@@ -34,10 +34,10 @@ from crawler.dedup.fingerprint import (  # noqa: E402
     DEFAULT_NUM_PERM,
     DEFAULT_SHINGLING,
     SIGNATURE_VERSION,
-    NearDupIndex,
     _SIG_HEADER,
     signature,
 )
+from crawler.dedup.index import NearDupIndex  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 NEAR_SHARE = 0.10

@@ -4,7 +4,7 @@ CPU-bound crawl set.
 Real processes on loopback, as in tests/schedule/test_scale_out.py (whose helpers this reuses): two Scrapyd nodes,
 node 1 pinned to core 0 and node 2 to core 1 (`taskset -c`; the crawl processes a node starts inherit its
 core), the same max_proc slots on each, the project deployed with addversion.json, the real PostgreSQL (a fresh
-database per phase) and Redis (the shared near-dup index, one database reserved for this bench).
+database per phase, which also holds the shared near-duplicate index).
 
 The work per article is CPU: every outlet is its own local host serving real pages (trafilatura's evaluation
 set, ../shared/benchmarks/extraction_dev, or the repository's captured outlet pages when that is absent)
@@ -43,10 +43,9 @@ sys.path.insert(0, str(REPO))  # run as a script from anywhere
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from tests.localsite import LocalSite  # noqa: E402
-from tests.schedule.test_scale_out import NodeProcess, clear_redis_index, deploy_all, start_nodes, write_config  # noqa: E402
+from tests.schedule.test_scale_out import NodeProcess, deploy_all, start_nodes, write_config  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-REDIS_URL = "redis://127.0.0.1:6379/12"  # reserved for this bench (the test suite uses 11)
 CAPTURED_PAGES = REPO / "tests" / "fixtures" / "pages"
 # Scrapyd's queue poll: how soon a node starts a pending job once a slot frees (deploy/scrapyd.conf: 1.0).
 POLL_INTERVAL_S = 0.5
@@ -116,8 +115,7 @@ def run_phase(label: str, config: Path, feeds: dict[str, str], used: list[NodePr
 
     db_url = create_database()
     try:
-        clear_redis_index(REDIS_URL)
-        write_config(config, db_url, feeds, [node.spec() for node in used], per_domain=PER_DOMAIN, download_delay=0.0, redis_url=REDIS_URL)
+        write_config(config, db_url, feeds, [node.spec() for node in used], per_domain=PER_DOMAIN, download_delay=0.0)
         settings = load_settings(config)
         engine, sessions = open_store(settings)
         dispatcher = ScrapydDispatcher(settings, timeout_s=1800, sessions=sessions, poll_s=0.25, lost_after_s=60)
@@ -178,7 +176,6 @@ def main() -> int:
         finally:
             for node in nodes:
                 node.stop()
-            clear_redis_index(REDIS_URL)
 
     print()
     print(f"crawl set: {args.outlets} outlets (one host each) x {args.articles} real pages ({len(pages)} distinct), no latency, "

@@ -21,7 +21,6 @@ ENV_CONFIG_FILE = "COVERWATCH_CONFIG"
 ENV_DB_URL = "COVERWATCH_DB_URL"
 ENV_SMTP_PASSWORD = "COVERWATCH_SMTP_PASSWORD"
 ENV_UI_TOKEN = "COVERWATCH_UI_TOKEN"
-ENV_REDIS_URL = "COVERWATCH_REDIS_URL"
 # Extra Apprise URLs (whitespace-separated), for deployments that keep every notification URL out of the file.
 ENV_NOTIFY_URLS = "COVERWATCH_NOTIFY_URLS"
 # ${NAME} in a notify URL is filled from the environment: the file keeps the URL's shape, the environment its token.
@@ -93,9 +92,6 @@ class TopicSettings(_Strict):
 class DedupSettings(_Strict):
     near_threshold: float = Field(0.5, gt=0, le=1)
     verify_jaccard: float = Field(0.7, gt=0, le=1)
-    backend: Literal["memory", "redis"] = "memory"
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_basename: str = "coverwatch"  # key prefix: one per deployment sharing a Redis server
 
 
 class EmailSettings(_Strict):
@@ -407,7 +403,6 @@ ENV_OVERRIDES = {
     ENV_DB_URL: ("storage", "url"),
     ENV_SMTP_PASSWORD: ("digest", "email", "password"),
     ENV_UI_TOKEN: ("ui", "token"),
-    ENV_REDIS_URL: ("dedup", "redis_url"),
 }
 
 

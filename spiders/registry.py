@@ -5,6 +5,7 @@ Config can switch a built-in outlet off, override its UA or schedule, or declare
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from pathlib import Path
@@ -17,7 +18,13 @@ _NOT_OUTLET_MODULES = {"base", "outlet", "registry", "sources", "spider_for"}
 
 
 def builtin_outlets() -> dict[str, Outlet]:
-    """Every `OUTLETS` (or `OUTLET`) declared in a spiders/<name>.py module."""
+    """Every `OUTLETS` (or `OUTLET`) declared in a spiders/<name>.py module (a fresh dict; the outlets are frozen)."""
+    return dict(_declared_outlets())
+
+
+@functools.cache
+def _declared_outlets() -> dict[str, Outlet]:
+    """The package scan, once per process: every spider and processor of a crawl asks for the registry."""
     found: dict[str, Outlet] = {}
     package_dir = Path(__file__).parent
     for module_info in sorted(pkgutil.iter_modules([str(package_dir)]), key=lambda m: m.name):

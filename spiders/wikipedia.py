@@ -131,9 +131,9 @@ class WikipediaSpider(scrapy.Spider):
     @property
     def processor(self):  # type: ignore[no-untyped-def]
         if self._processor is None:
-            from crawler.fetch.processing import ArticleProcessor
+            from crawler.fetch.processing import shared_processor
 
-            self._processor = ArticleProcessor(self.context.settings, self.context.sessions)
+            self._processor = shared_processor(self.context.settings, self.context.sessions)
         return self._processor
 
     # --- planning ------------------------------------------------------------------------------------------
@@ -399,6 +399,9 @@ class WikipediaSpider(scrapy.Spider):
         ]
         with self.context.sessions.begin() as session:
             result = wiki_repo.record_revisions(session, watched, records)
+            if any(record.text for record in records):
+                # The page's text takes part in near-duplicate detection: a news page copying it is linked to it.
+                self.processor.reindex_text(session, result.article_id)
         stats = self.crawler.stats
         stats.inc_value("wiki/revisions_stored", result.stored)
         stats.inc_value("pages/extracted", sum(1 for record in records if record.text))

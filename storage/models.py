@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -165,6 +166,20 @@ class Article(Base):
     versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", order_by="ArticleVersion.version_no", cascade="all, delete-orphan"
     )
+
+
+class NearDupBand(Base):
+    """One LSH band hash of an original article's signature: the near-duplicate index every process shares.
+
+    Looked up by band hash only (crawler.dedup.index, storage.near_dups); no index by article, since an
+    article's bands are computed from its stored signature when they are needed.
+    """
+
+    __tablename__ = "near_dup_bands"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
 
 
 class ArticleVersion(Base):

@@ -359,6 +359,10 @@ def text_of(session: Session, article_id: int) -> str | None:
     return session.scalar(select(Article.text).where(Article.id == article_id))
 
 
+def set_signature(session: Session, article_id: int, signature: bytes | None) -> None:
+    session.execute(update(Article).where(Article.id == article_id).values(signature=signature))
+
+
 def url_key_of(session: Session, article_id: int) -> str:
     return session.scalars(select(Article.url_key).where(Article.id == article_id)).one()
 
@@ -381,12 +385,3 @@ def find_by_content_hash(session: Session, content_hash: str) -> int | None:
 def find_by_title_key(session: Session, title_key: str) -> int | None:
     statement = select(Article.id).where(Article.title_key == title_key).order_by(Article.id).limit(1)
     return session.scalar(statement)
-
-
-def stored_signatures(session: Session) -> Iterable[tuple[str, bytes]]:
-    """(article id as text, MinHash signature) for every original article, to rebuild the near-dup index."""
-    statement = select(Article.id, Article.signature).where(
-        Article.signature.is_not(None), Article.duplicate_of_id.is_(None)
-    )
-    for article_id, signature in session.execute(statement.execution_options(yield_per=5000)):
-        yield str(article_id), signature

@@ -32,12 +32,18 @@ class WarcIndex:
         self._records: dict[tuple[str, str], tuple[int, list[tuple[str, str]], bytes]] = {}
 
     @classmethod
+    def shared(cls, paths: Iterable[Path]) -> WarcIndex:
+        """One loaded index per process for the same archive files: every spider of a replayed run shares it."""
+        files = tuple((str(file), file.stat().st_mtime_ns) for file in _warc_files(paths))
+        if files not in _LOADED:
+            _LOADED[files] = cls.load(Path(name) for name, _ in files)
+        return _LOADED[files]
+
+    @classmethod
     def load(cls, paths: Iterable[Path]) -> WarcIndex:
         index = cls()
-        for path in paths:
-            files = sorted(path.rglob("*.warc*")) if path.is_dir() else [path]
-            for file in files:
-                index._load_file(file)
+        for file in _warc_files(paths):
+            index._load_file(file)
         return index
 
     def _load_file(self, file: Path) -> None:
@@ -60,6 +66,15 @@ class WarcIndex:
             if found is not None:
                 return found
         return None
+
+
+def _warc_files(paths: Iterable[Path]) -> list[Path]:
+    return [file for path in paths for file in (sorted(path.rglob("*.warc*")) if path.is_dir() else [path])]
+
+
+# Loaded archives by (file, mtime) list; read-only once loaded. A replayed run has a crawler (and a replay
+# middleware) per outlet, and each used to parse the whole archive again.
+_LOADED: dict[tuple[tuple[str, int], ...], WarcIndex] = {}
 
 
 class WarcWriterSink:

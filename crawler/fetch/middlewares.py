@@ -129,7 +129,7 @@ class ReplayMiddleware:
 
     def __init__(self, crawler: Crawler, paths: list[Path]) -> None:
         self.crawler = crawler
-        self.index = WarcIndex.load(paths)
+        self.index = WarcIndex.shared(paths)
         log.info("replay: %d recorded responses from %s", len(self.index), ", ".join(map(str, paths)))
 
     @classmethod

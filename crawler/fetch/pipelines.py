@@ -15,7 +15,7 @@ from crawler.extract.article import ExtractionHints, extract_document
 from crawler.discover.items import FetchedPage, LeadRecord
 from crawler.extract.budget import BudgetExceeded
 from crawler.model import STATUS_FULL, STATUS_LEAD_ONLY, STATUS_PDF_PENDING, DateEvidence, ExtractedArticle
-from crawler.fetch.processing import ArticleProcessor
+from crawler.fetch.processing import ArticleProcessor, shared_processor
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class StorePipeline:
 
     def open_spider(self, spider: Any = None) -> None:
         context = self.crawler.coverwatch  # type: ignore[attr-defined]
-        self.processor = ArticleProcessor(context.settings, context.sessions)
+        self.processor = shared_processor(context.settings, context.sessions)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
         context = self.crawler.coverwatch  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.dedup import fingerprint as dedup, versions
+from crawler.dedup.index import NearDupIndex
 from crawler.discover import aggregator
 from crawler.relevance import assess as relevance
 from crawler.config import Settings
@@ -18,6 +19,7 @@ from crawler.discover.items import FetchedPage
 from crawler.model import ExtractedArticle
 from crawler.dedup.urls import canonical_url, clean_link, url_key
 from storage import repo
+from storage.near_dups import BandTable
 
 
 # An aggregator result and the outlet's own copy of one story are published within a few days of each other.
@@ -46,6 +48,8 @@ def _diff(old_title: str | None, old_text: str, new_title: str | None, new_text:
 
 
 class ArticleProcessor:
+    """Stores articles; its start-up reads no stored articles (the near-duplicate index is a database table)."""
+
     def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
         from spiders.registry import all_outlets  # late: spiders import this module's siblings
 
@@ -54,15 +58,13 @@ class ArticleProcessor:
         self.outlets = all_outlets(settings)
         self.profile = relevance.load_profile(settings.topic.profile)
         self.threshold = settings.topic.threshold
-        self.near_index = dedup.NearDupIndex(
-            threshold=settings.dedup.near_threshold,
-            verify_jaccard=settings.dedup.verify_jaccard,
-            redis_url=settings.dedup.redis_url if settings.dedup.backend == "redis" else None,
-            basename=settings.dedup.redis_basename,
+
+    def near_index(self, session: Session) -> NearDupIndex:
+        """The shared near-duplicate index, read and written through `session` (the caller's transaction)."""
+        dedup_settings = self.settings.dedup
+        return NearDupIndex(
+            threshold=dedup_settings.near_threshold, verify_jaccard=dedup_settings.verify_jaccard, store=BandTable(session)
         )
-        if settings.dedup.backend == "memory":
-            with self.sessions() as session:
-                self.near_index.rebuild(repo.stored_signatures(session))
 
     def store(
         self, outlet: Any, lead: Lead, article: ExtractedArticle, *, status: str, page: FetchedPage | None = None
@@ -111,7 +113,7 @@ class ArticleProcessor:
             relevant=scored.relevant,
             relevance_matches=[asdict(match) for match in scored.matches],
             relevance_explanation=scored.explanation,
-            signature=dedup.signature(article.text) if status == "full" and len(article.text) > 200 else None,
+            signature=near_dup_signature(article.text) if status == "full" else None,
         )
         with self.sessions.begin() as session:
             _serialise_duplicate_checks(session)
@@ -137,8 +139,20 @@ class ArticleProcessor:
             result = repo.store_article(session, record, diff=_diff)
             if result.outcome == "new" and record.signature and record.duplicate_of_id is None:
                 # Inside the transaction (and its lock), so a node storing the same story next sees this one.
-                self.near_index.add(str(result.article_id), record.signature)
+                self.near_index(session).add(str(result.article_id), record.signature, replace=False)
         return ProcessResult(result.article_id, result.outcome, record.duplicate_kind if result.outcome == "new" else None)
+
+    def reindex_text(self, session: Session, article_id: int) -> bool:
+        """Sign and index a row whose text changed outside `store` (a watched Wikipedia page's new revision).
+
+        Its old bands go first (computed from the old signature), so the index never points at text it had.
+        """
+        index = self.near_index(session)
+        index.remove(str(article_id))
+        text = repo.text_of(session, article_id) or ""
+        sig = near_dup_signature(text)
+        repo.set_signature(session, article_id, sig)
+        return sig is not None and index.add(str(article_id), sig)
 
     def _match_headline(
         self, session: Session, outlet: str, title: str | None, published: datetime | None, *, opaque_only: bool = False
@@ -168,13 +182,22 @@ class ArticleProcessor:
                     texts[key] = repo.text_of(session, int(key))
                 return texts[key]
 
-            candidates = self.near_index.query(record.signature, text=record.text, text_of=text_of)
+            candidates = self.near_index(session).query(record.signature, text=record.text, text_of=text_of)
             # A key whose row is gone (its transaction rolled back after the index add) is no original.
             candidates = [(key, similarity) for key, similarity in candidates if text_of(key) is not None]
             if candidates:
                 best_key, similarity = max(candidates, key=lambda pair: pair[1])
                 return int(best_key), "near", similarity
         return None
+
+
+# A text shorter than this is too short to call a near copy (a caption, a teaser): the exact layers handle it.
+MIN_NEAR_DUP_CHARS = 200
+
+
+def near_dup_signature(text: str) -> bytes | None:
+    """The MinHash signature a full text is indexed under, or None when it is too short to have one."""
+    return dedup.signature(text) if len(text) > MIN_NEAR_DUP_CHARS else None
 
 
 # Duplicate checks read, then insert. Nodes sharing one PostgreSQL serialise that section with an advisory
@@ -193,3 +216,16 @@ def _reached_via(lead: Lead, page: FetchedPage | None) -> list[str]:
     if page is not None:
         urls += [page.requested_url, *page.redirect_urls, page.url]
     return urls
+
+
+# One processor per process and store: every spider a process crawls shares it, so the outlet registry and the
+# topic profile are built once, not once per spider.
+_SHARED: dict[tuple[int, str], tuple[Settings, ArticleProcessor]] = {}
+
+
+def shared_processor(settings: Settings, sessions: sessionmaker[Session]) -> ArticleProcessor:
+    """The processor of this process for these settings (created on first use with `sessions`)."""
+    key = (id(settings), settings.storage.url)
+    if key not in _SHARED:
+        _SHARED[key] = (settings, ArticleProcessor(settings, sessions))  # the settings ref keeps id() unique
+    return _SHARED[key][1]

@@ -7,6 +7,7 @@ matching a document is only dictionary look-ups.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,8 +306,16 @@ def parse_profile(data: dict[str, Any], source: str = "") -> Profile:
 
 
 def load_profile(path: str | Path | None = None) -> Profile:
-    """Read a topic profile TOML file; None loads the shipped Russia–Hamas default."""
+    """Read a topic profile TOML file; None loads the shipped Russia–Hamas default.
+
+    Parsed once per process and file version (a run asked for it 21 times): an edited file is read again.
+    """
     p = Path(path) if path is not None else DEFAULT_PROFILE_PATH
-    with p.open("rb") as fh:
+    return _parsed_profile(str(p.resolve()), p.stat().st_mtime_ns, str(p))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_profile(resolved: str, mtime_ns: int, shown: str) -> Profile:
+    with open(resolved, "rb") as fh:
         data = tomllib.load(fh)
-    return parse_profile(data, str(p))
+    return parse_profile(data, shown)

@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
-import sys
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +17,6 @@ from datasketch import MinHash
 
 from crawler.dedup.fingerprint import (
     DEFAULT_SHINGLING,
-    NearDupIndex,
     Shingling,
     content_hash,
     decode_signature,
@@ -32,6 +27,7 @@ from crawler.dedup.fingerprint import (
     signature,
     title_key,
 )
+from crawler.dedup.index import LSH_WEIGHTS, NearDupIndex, band_hashes, lsh_banding
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dedup"
 HE_YNET = (FIXTURES / "he_ynet_putin_thanks_hamas.txt").read_text(encoding="utf-8")
@@ -247,54 +243,21 @@ def test_threshold_is_configurable() -> None:
     assert [k for k, _ in lenient.query(signature(edited))] == ["he_ynet"]
 
 
-# ---- Redis backend -------------------------------------------------------------------------------------
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+# ---- Banding -----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def redis_basename() -> Iterator[str]:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
-    except OSError as exc:
-        reason = f"Redis at 127.0.0.1:6379 unreachable: {exc}"
-        print(reason, file=sys.stderr)
-        pytest.skip(reason)
-    import redis
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.8, 0.9])
+def test_banding_is_datasketchs_optimum(threshold: float) -> None:
+    """The numpy quadrature picks the (bands, rows) datasketch's MinHashLSH would, without scipy."""
+    from datasketch.lsh import _optimal_param
 
-    basename = f"cwtest_{uuid.uuid4().hex[:12]}"
-    yield basename
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(match=f"{basename}_*", count=1000))
-    if keys:
-        client.delete(*keys)
-    assert not list(client.scan_iter(match=f"{basename}_*"))
+    assert lsh_banding(threshold, 128, LSH_WEIGHTS) == _optimal_param(threshold, 128, *LSH_WEIGHTS)
 
 
-def test_redis_index_shared_between_two_objects(redis_basename: str) -> None:
-    writer = NearDupIndex(redis_url=REDIS_URL, basename=redis_basename)
-    reader = NearDupIndex(redis_url=REDIS_URL, basename=redis_basename)
-    for key, text in SEEDS.items():
-        writer.add(key, signature(text))
-    copy = _syndicated(HE_YNET, ["שתפו את הכתבה"], ["כל הזכויות שמורות ©"], "צילום:")
-    assert len(reader) == 3 and "he_ynet" in reader
-    assert [k for k, _ in reader.query(signature(copy))] == ["he_ynet"]
-    assert [k for k, _ in reader.query(signature(copy), text=copy, text_of=SEEDS.get)] == ["he_ynet"]
-    assert reader.query(signature(AR_ALAALEM), exclude="ar_alaalem") == []
-    reader.remove("he_ynet")
-    assert writer.query(signature(copy)) == [] and len(writer) == 2
-
-
-def test_redis_rebuild_from_signatures(redis_basename: str) -> None:
-    index = NearDupIndex(redis_url=REDIS_URL, basename=redis_basename)
-    index.add("stale", signature(TASS[0]))
-    assert index.rebuild((key, signature(text)) for key, text in SEEDS.items()) == 3
-    other = NearDupIndex(redis_url=REDIS_URL, basename=redis_basename)
-    assert "stale" not in other and len(other) == 3
-    assert [k for k, _ in other.query(signature(AR_KHANADEQ))] == ["ar_khanadeq"]
-
-
-def test_redis_index_refuses_other_parameters(redis_basename: str) -> None:
-    NearDupIndex(redis_url=REDIS_URL, basename=redis_basename)
-    with pytest.raises(ValueError):
-        NearDupIndex(threshold=0.8, redis_url=REDIS_URL, basename=redis_basename)
+def test_band_hashes_are_stable_and_separate_bands() -> None:
+    """Stored in the database, so equal across processes; equal values in two bands still hash apart."""
+    values = np.arange(128, dtype=np.uint32)
+    hashes = band_hashes(values, 32, 4)
+    assert len(hashes) == 32 and len(set(hashes)) == 32
+    assert band_hashes(np.zeros(128, dtype=np.uint32), 32, 4)[0] != band_hashes(np.zeros(128, dtype=np.uint32), 32, 4)[1]
+    assert hashes[:2] == [6952241497067640995, 2545996778622536285]  # pinned: changing it orphans stored bands

@@ -525,6 +525,37 @@ def test_language_links_are_followed_and_histories_stored(runs: Runs) -> None:
         )
 
 
+def test_watched_page_text_takes_part_in_near_duplicate_detection(runs: Runs, tmp_path: Path) -> None:
+    """Issue 19 item 5: a news page copying the watched Arabic article is linked to it as a near duplicate."""
+    import shutil
+
+    from crawler.discover.feeds import Lead
+    from crawler.fetch.processing import ArticleProcessor
+    from crawler.model import DateEvidence, ExtractedArticle
+    from spiders.registry import all_outlets
+
+    db = tmp_path / "copy.db"  # the module's store stays as the other tests expect it
+    shutil.copy(runs.db, db)
+    engine = make_engine(f"sqlite:///{db}")
+    sessions = make_session_factory(engine)
+    settings = Settings.model_validate({"storage": {"url": f"sqlite:///{db}"}})
+    processor = ArticleProcessor(settings, sessions)
+    with sessions() as session:
+        watched = {a.wiki_lang: a for a in session.scalars(select(Article).where(Article.wiki_pageid.in_(PAGEIDS.values())))}
+        index = processor.near_index(session)
+        for lang, article in watched.items():  # signed from its newest revision's text, and indexed
+            assert article.signature is not None and str(article.id) in index, lang
+    page = "الجزيرة نت\n" + watched["ar"].text + "\nالمصدر: الجزيرة + ويكيبيديا"
+    url = "https://www.alaalem.com/index.php?aa=news&id22=99001"
+    published = DateEvidence(datetime(2024, 1, 5, 8, 0, tzinfo=timezone.utc), "jsonld")
+    article = ExtractedArticle(url=url, title="العلاقات بين روسيا وحماس", text=page, language="ar", published=published)
+    stored = processor.store(all_outlets(settings)["alaalem"], Lead(url=url, route="rss"), article, status="full")
+    assert stored.duplicate_kind == "near"
+    with sessions() as session:
+        assert session.get(Article, stored.article_id).duplicate_of_id == watched["ar"].id  # type: ignore[union-attr]
+    engine.dispose()
+
+
 def test_maxlag_and_429_are_retried_after_the_stated_delay(runs: Runs) -> None:
     first = runs.hits(0)
     for code in ("he", "ru"):  # he answered maxlag (HTTP 200 + error), ru answered 429; both with Retry-After: 1

@@ -70,3 +70,19 @@ def test_replay_of_a_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     result = _run(["crawl", "ynetnews", "--replay", str(tmp_path / "nope")], tmp_path / "x.db")
     assert result.returncode == 2
     assert "--replay" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_archive_is_loaded_once_per_process_until_it_changes(tmp_path: Path) -> None:
+    """Every spider of a replayed run shares one loaded archive; a rewritten archive is read again."""
+    import os
+
+    archive = tmp_path / "archive"
+    page = [("https://www.ynetnews.com/article/one", 200, [("Content-Type", "text/html")], b"<html>one</html>")]
+    write_warc(archive / "a.warc.gz", page)
+    first = WarcIndex.shared([archive])
+    assert WarcIndex.shared([archive]) is first and len(first) == 1
+    write_warc(archive / "a.warc.gz", page + [("https://www.ynetnews.com/article/two", 200, [], b"two")])
+    stat = (archive / "a.warc.gz").stat()
+    os.utime(archive / "a.warc.gz", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a later version of the file
+    again = WarcIndex.shared([archive])
+    assert again is not first and again.lookup("GET", "https://www.ynetnews.com/article/two") is not None

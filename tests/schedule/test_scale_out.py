@@ -1,6 +1,6 @@
 """Scale-out over Scrapyd, with real processes on loopback: two Scrapyd nodes started here, the project deployed
-to both with addversion.json, the real PostgreSQL (a fresh database per test) and Redis (the shared near-dup
-index), and a local HTTP site whose outlets serve real article texts. Nothing is mocked.
+to both with addversion.json, the real PostgreSQL (a fresh database per test, which also holds the shared
+near-dup index), and a local HTTP site whose outlets serve real article texts. Nothing is mocked.
 
 - the dispatcher spreads crawls over both nodes and every article is stored exactly once;
 - a node SIGKILLed mid-crawl: its job is detected as lost and rerun on the other node once its lease lapses,
@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,10 +32,6 @@ from tests.scheduler_site import article_page
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTS = Path(__file__).parent.parent / "fixtures" / "scale_out"
-# Redis database reserved for these tests: ArticleProcessor uses the fixed basename "coverwatch" (no setting
-# for it yet), so isolation is by database number; its coverwatch_* keys are cleared before and after each test.
-REDIS_URL = "redis://127.0.0.1:6379/11"
-REDIS_BASENAME = "coverwatch"
 # Languages of the fixture texts, which each page declares as the real outlets do.
 _LANG = {"001": "he", "002": "ar", "003": "ar", "004": "ar"}
 # Lines per article piece: a few paragraphs, enough for a real extraction.
@@ -80,8 +75,8 @@ def publish(site, name: str, pieces: list[tuple[str, str, list[str]]], *, delay:
     return [site.base + f"/{name}/articles/{index}" for index in range(len(pieces))]
 
 
-def write_config(path: Path, db_url: str, feeds: dict[str, str], nodes: list[str], *, dedup: str = "redis",
-                 per_domain: int = 2, download_delay: float = 0.0, redis_url: str = REDIS_URL) -> Path:
+def write_config(path: Path, db_url: str, feeds: dict[str, str], nodes: list[str], *,
+                 per_domain: int = 2, download_delay: float = 0.0) -> Path:
     """coverwatch.toml for nodes and dispatcher: one config-only outlet per feed URL, dispatch = scrapyd."""
     outlets = "".join(
         f"""
@@ -103,9 +98,6 @@ autothrottle_start_delay = 0
 retry_times = 0
 download_timeout = 15
 concurrent_requests_per_domain = {per_domain}
-[dedup]
-backend = "{dedup}"
-redis_url = "{redis_url}"
 [schedule]
 dispatch = "scrapyd"
 scrapyd_nodes = [{node_list}]
@@ -239,15 +231,6 @@ def deploy_all(nodes: list[NodeProcess]) -> None:
     assert not failed, failed
 
 
-def clear_redis_index(url: str = REDIS_URL) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(match=f"{REDIS_BASENAME}_*", count=1000))
-    if keys:
-        client.delete(*keys)
-
-
 # --- fixtures -----------------------------------------------------------------------------------------------
 
 
@@ -263,7 +246,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("scale_out")
     config = root / "coverwatch.toml"
     # Placeholder until a test writes its own: addversion.json runs `scrapy list`, which loads the config.
-    write_config(config, f"sqlite:///{root / 'placeholder.db'}", {}, [], dedup="memory")
+    write_config(config, f"sqlite:///{root / 'placeholder.db'}", {}, [])
     nodes = start_nodes(root, config, count=2, max_proc=2)
     try:
         deploy_all(nodes)
@@ -280,17 +263,6 @@ def pool(cluster: Cluster) -> Cluster:
     for node in restarted:
         node.wait_ready()
     return cluster
-
-
-@pytest.fixture
-def shared_index() -> Iterator[str]:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
-    except OSError as exc:
-        pytest.skip(f"Redis at 127.0.0.1:6379 unreachable: {exc}")
-    clear_redis_index()
-    yield REDIS_URL
-    clear_redis_index()
 
 
 def _dispatcher(config: Path, **overrides):  # type: ignore[no-untyped-def]
@@ -329,12 +301,13 @@ def _logs(cluster: Cluster) -> str:
 # --- tests --------------------------------------------------------------------------------------------------
 
 
-def test_crawls_spread_over_both_nodes_and_every_article_is_stored_once(pool: Cluster, pg_url: str, shared_index: str, local_site) -> None:  # type: ignore[no-untyped-def]
+def test_crawls_spread_over_both_nodes_and_every_article_is_stored_once(pool: Cluster, pg_url: str, local_site) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from crawler.dedup.fingerprint import NearDupIndex
+    from crawler.dedup.index import NearDupIndex
     from crawler.schedule.scrapyd.client import ScrapydClient, parse_node
     from crawler.schedule.scrapyd.jobs import job_state
+    from storage.near_dups import BandTable
     from storage.models import Article, CrawlRun, Failure, SourceLock
 
     pieces = article_pieces()
@@ -376,12 +349,12 @@ def test_crawls_spread_over_both_nodes_and_every_article_is_stored_once(pool: Cl
         assert not list(session.scalars(select(SourceLock)))  # every lease released
         # One near-dup index, written by processes on both nodes: it holds every original full article.
         originals = [a for a in session.scalars(select(Article)) if a.signature is not None and a.duplicate_of_id is None]
-    index = NearDupIndex(redis_url=shared_index, basename=REDIS_BASENAME)
-    assert len(originals) == len(expected) and len(index) == len(originals)
+        index = NearDupIndex(store=BandTable(session))
+        assert len(originals) == len(expected) and len(index) == len(originals)
     engine.dispose()
 
 
-def test_node_killed_mid_crawl_is_detected_and_its_crawl_rerun_elsewhere(pool: Cluster, pg_url: str, shared_index: str, local_site) -> None:  # type: ignore[no-untyped-def]
+def test_node_killed_mid_crawl_is_detected_and_its_crawl_rerun_elsewhere(pool: Cluster, pg_url: str, local_site) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
     from crawler.schedule.scrapyd.client import ScrapydClient, parse_node
@@ -435,7 +408,7 @@ def test_node_killed_mid_crawl_is_detected_and_its_crawl_rerun_elsewhere(pool: C
     engine.dispose()
 
 
-def test_node_down_at_dispatch_time_sends_the_crawl_to_the_other(pool: Cluster, pg_url: str, shared_index: str, local_site) -> None:  # type: ignore[no-untyped-def]
+def test_node_down_at_dispatch_time_sends_the_crawl_to_the_other(pool: Cluster, pg_url: str, local_site) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
     from storage.models import CrawlRun, Failure
@@ -460,7 +433,7 @@ def test_node_down_at_dispatch_time_sends_the_crawl_to_the_other(pool: Cluster, 
     engine.dispose()
 
 
-def test_a_crawl_past_its_timeout_is_cancelled_gracefully(pool: Cluster, pg_url: str, shared_index: str, local_site) -> None:  # type: ignore[no-untyped-def]
+def test_a_crawl_past_its_timeout_is_cancelled_gracefully(pool: Cluster, pg_url: str, local_site) -> None:  # type: ignore[no-untyped-def]
     """Independent of machine load (issue 19): the timeout passes once the crawl is observably under way, not
     after a guess of how long a loaded machine needs to start one, and the grace period is ample, so a forced
     KILL can only mean the crawl ignored Scrapy's graceful stop."""
@@ -507,7 +480,7 @@ def test_every_node_down_is_a_recorded_dispatch_failure(tmp_path: Path, pg_url: 
 
     from storage.models import Failure
 
-    config = write_config(tmp_path / "coverwatch.toml", pg_url, {}, [f"http://127.0.0.1:{free_port()}"], dedup="memory")
+    config = write_config(tmp_path / "coverwatch.toml", pg_url, {}, [f"http://127.0.0.1:{free_port()}"])
     dispatcher, sessions, engine = _dispatcher(config)
 
     result = dispatcher.crawl("anything")
@@ -540,7 +513,7 @@ def test_spider_loader_binds_each_outlet_and_accepts_scrapyd_arguments(tmp_path:
         loader.load("no_such_outlet")
 
 
-def test_the_scheduler_daemon_dispatches_through_scrapyd(pool: Cluster, pg_url: str, shared_index: str, local_site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_scheduler_daemon_dispatches_through_scrapyd(pool: Cluster, pg_url: str, local_site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The Dispatcher seam: the APScheduler daemon's crawl job runs unchanged on a ScrapydDispatcher."""
     import json
 
@@ -599,10 +572,10 @@ def test_distributed_compose_override_and_node_config_are_valid() -> None:
     compose = yaml.safe_load((REPO / "docker-compose.distributed.yml").read_text(encoding="utf-8"))
     services = compose["services"]
     nodes = [name for name in services if name.startswith("scrapyd-") and name != "scrapyd-deploy"]
-    assert len(nodes) >= 2 and "redis" in services and "scheduler" in services
-    for name in [*nodes, "redis", "scrapyd-deploy"]:
+    assert len(nodes) >= 2 and "scheduler" in services
+    for name in [*nodes, "scrapyd-deploy"]:
         assert services[name]["profiles"] == ["distributed"], name
-    for name in [*nodes, "redis"]:
+    for name in nodes:
         check = services[name]["healthcheck"]
         assert check["test"][0] in ("CMD", "CMD-SHELL") and {"interval", "timeout", "retries"} <= set(check)
     for name in nodes:
@@ -611,7 +584,6 @@ def test_distributed_compose_override_and_node_config_are_valid() -> None:
         assert "./deploy/scrapyd.conf:/etc/scrapyd/scrapyd.conf:ro" in node["volumes"]
         assert "ports" not in node  # the API runs deployed code: never published
         assert "${POSTGRES_PASSWORD" in node["environment"]["COVERWATCH_DB_URL"]
-        assert node["environment"]["COVERWATCH_REDIS_URL"].startswith("redis://redis:")
         assert any(volume.startswith(f"{name}-data:") for volume in node["volumes"]) and f"{name}-data" in compose["volumes"]
     assert services["scheduler"]["depends_on"]["scrapyd-deploy"]["condition"] == "service_completed_successfully"
 

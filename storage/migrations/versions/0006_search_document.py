@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_search_document"
-down_revision = "0004_publisher_offset"
+down_revision = "0005_near_dup_bands"
 branch_labels = None
 depends_on = None
 

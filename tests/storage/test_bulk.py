@@ -1,0 +1,54 @@
+"""storage.bulk.insert_new_articles writes what repo.store_article writes for new articles, many at a time."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from crawler.dedup.fingerprint import content_hash, signature
+from crawler.dedup.index import NearDupIndex
+from storage import repo
+from storage.bulk import insert_new_articles
+from storage.db import make_engine, make_session_factory, upgrade
+from storage.models import Article, ArticleVersion, NearDupBand, UrlAlias
+from storage.near_dups import BandTable
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dedup"
+TASS = [item["text"] for item in json.loads((FIXTURES / "en_tass_politics_2024_first4.json").read_text(encoding="utf-8"))]
+SEEN = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def test_bulk_insert_writes_rows_versions_aliases_and_bands(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    index = NearDupIndex()
+    records = [
+        repo.ArticleRecord(url_key=f"key{n}", url=f"https://tass.com/politics/{n}", outlet="tass_com", title=f"Title {n}",
+                           text=text, language="en", content_hash=content_hash(text), signature=signature(text), route="rss")
+        for n, text in enumerate(TASS[:3])
+    ]
+    copy = repo.ArticleRecord(url_key="copy", url="https://example.com/copy", outlet="reuters", title="Copy", text=TASS[0],
+                              signature=signature(TASS[0]))
+    with sessions.begin() as session:
+        ids = insert_new_articles(session, records, [SEEN + timedelta(hours=n) for n in range(3)],
+                                  [index.band_hashes(r.signature or b"") for r in records])
+    with sessions.begin() as session:  # a linked copy is stored without bands: it is nobody's original
+        copy.duplicate_of_id, copy.duplicate_kind = ids[0], "exact"
+        [copy_id] = insert_new_articles(session, [copy], [SEEN], [index.band_hashes(copy.signature or b"")])
+    with sessions() as session:
+        stored = {a.id: a for a in session.scalars(select(Article))}
+        assert [stored[i].url_key for i in ids] == ["key0", "key1", "key2"]
+        assert stored[ids[1]].first_seen == SEEN + timedelta(hours=1) and stored[ids[1]].discovered_via == ["rss"]
+        assert stored[ids[0]].review_status == "new" and stored[ids[0]].version_count == 1  # column defaults apply
+        assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 4
+        assert repo.resolve_alias(session, ["key2", "copy"]) == {"key2": ids[2], "copy": copy_id}
+        assert session.scalar(select(func.count()).select_from(UrlAlias)) == 4
+        assert session.scalar(select(func.count()).select_from(NearDupBand)) == 3 * 32
+        shared = NearDupIndex(store=BandTable(session))
+        assert [key for key, _ in shared.query(signature(TASS[1] + " (TASS)"))] == [str(ids[1])]
+        assert str(copy_id) not in shared
+    engine.dispose()
