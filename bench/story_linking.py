@@ -1,0 +1,159 @@
+"""Story linking: pairwise precision and recall per language pair on the labelled set, and the cost of
+linking one new report with 10k and 100k reports stored.
+
+    .venv/bin/python bench/story_linking.py            # figures on bench/data/stories/story_groups.jsonl
+    .venv/bin/python bench/story_linking.py --errors   # also list wrong and missed links
+    .venv/bin/python bench/story_linking.py --file OTHER.jsonl   # any {id, lang, title, text, published_at, story}
+
+Links are made by the same code as `coverwatch stories` (crawler.stories.link.stories_jsonl). A pair of
+reports is positive when both carry the same gold `story`; precision and recall count pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import replace
+from datetime import timedelta
+from itertools import combinations
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from crawler.stories import translit  # noqa: E402
+from crawler.stories.features import extract_features  # noqa: E402
+from crawler.stories.lexicon import default_lexicon  # noqa: E402
+from crawler.stories.link import (  # noqa: E402
+    MemoryCandidates,
+    day_of,
+    decide,
+    index_keys,
+    parse_time,
+    stories_jsonl,
+)
+
+DEFAULT_FILE = ROOT / "bench" / "data" / "stories" / "story_groups.jsonl"
+
+
+def pairwise(rows: list[dict], predicted: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Per language pair (and 'all'): true positives, false positives, false negatives."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0, "pairs": 0, "gold": 0})
+    for a, b in combinations(rows, 2):
+        gold = a["story"] == b["story"]
+        said = predicted[str(a["id"])] == predicted[str(b["id"])]
+        for key in ("-".join(sorted((a["lang"], b["lang"]))), "all"):
+            c = counts[key]
+            c["pairs"] += 1
+            c["gold"] += gold
+            c["tp"] += gold and said
+            c["fp"] += said and not gold
+            c["fn"] += gold and not said
+    return counts
+
+
+def _ratio(num: int, den: int) -> str:
+    return f"{num / den:.3f}" if den else "  -  "
+
+
+def print_table(title: str, counts: dict[str, dict[str, int]]) -> None:
+    print(f"\n{title}")
+    print(f"  {'pair':<7} {'pairs':>6} {'gold+':>6} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7}")
+    for key in sorted(counts, key=lambda k: (k == "all", k)):
+        c = counts[key]
+        print(f"  {key:<7} {c['pairs']:>6} {c['gold']:>6} {c['tp']:>4} {c['fp']:>4} {c['fn']:>4} "
+              f"{_ratio(c['tp'], c['tp'] + c['fp']):>9} {_ratio(c['tp'], c['tp'] + c['fn']):>7}")
+
+
+def link(rows: list[dict]) -> tuple[dict[str, str], dict[str, dict]]:
+    lines = [json.dumps({k: row.get(k) for k in ("id", "lang", "title", "text", "published_at")}, ensure_ascii=False)
+             for row in rows]
+    out = list(stories_jsonl(lines))
+    return {str(r["id"]): str(r["story"]) for r in out}, {str(r["id"]): r for r in out}
+
+
+def quality(rows: list[dict], show_errors: bool) -> None:
+    predicted, results = link(rows)
+    print_table("all items", pairwise(rows, predicted))
+    for split in ("tune", "heldout"):
+        part = [r for r in rows if r.get("split") == split]
+        if part:
+            print_table(f"split={split} ({len(part)} items)", pairwise(part, predicted))
+    # The same links without cross-script name keys: what transliteration adds.
+    saved = translit.MIN_KEY_LEN
+    translit.MIN_KEY_LEN = 10_000
+    translit.name_key.cache_clear()
+    try:
+        without, _ = link(rows)
+    finally:
+        translit.MIN_KEY_LEN = saved
+        translit.name_key.cache_clear()
+    print_table("lexicon, figures and time only (no transliteration keys)", pairwise(rows, without))
+    if show_errors:
+        by_id = {str(r["id"]): r for r in rows}
+        print("\nerrors (pairs):")
+        for a, b in combinations(rows, 2):
+            gold = a["story"] == b["story"]
+            said = predicted[str(a["id"])] == predicted[str(b["id"])]
+            if gold != said:
+                kind = "missed" if gold else "WRONG"
+                print(f"  {kind:<6} {a['id']} ~ {b['id']}   ({a['story']} / {b['story']})")
+        for rid, result in results.items():
+            if result.get("evidence"):
+                print(f"  link   {rid} -> {result['story']}: {json.dumps(result['evidence'], ensure_ascii=False)}")
+                _ = by_id
+
+
+def cost(rows: list[dict], stored_sizes: tuple[int, ...] = (10_000, 100_000), probes: int = 200) -> None:
+    """Fill an index with `n` stored reports (the labelled items, shifted over a year with new ids), then time
+    the linking decision for reports not in it."""
+    lexicon = default_lexicon()
+    base = [extract_features(str(r["id"]), r["lang"], r["title"], r["text"], parse_time(r["published_at"]), lexicon)
+            for r in rows]
+    rng = random.Random(18)
+    print("\ncost of linking one new report (in-memory (key, day) index; the store uses the same keys, indexed)")
+    for n in stored_sizes:
+        source = MemoryCandidates()
+        for i in range(n):
+            proto = base[i % len(base)]
+            shifted = replace(proto, id=f"{proto.id}#{i}",
+                              published=proto.published + timedelta(hours=rng.randrange(0, 24 * 365)) if proto.published else None)
+            source.add(shifted, shifted.id, index_keys(shifted, lexicon), day_of(shifted))
+        timings = []
+        for j in range(probes):
+            proto = base[j % len(base)]
+            probe = replace(proto, id=f"probe{j}",
+                            published=proto.published + timedelta(hours=rng.randrange(0, 24 * 365)) if proto.published else None)
+            started = time.perf_counter()
+            decide(probe, source, lexicon)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        print(f"  {n:>7} stored: median {statistics.median(timings):.2f} ms, p95 {timings[int(len(timings) * 0.95)]:.2f} ms "
+              f"per report (candidates scored, feature extraction excluded)")
+    started = time.perf_counter()
+    for r in rows:
+        extract_features(str(r["id"]), r["lang"], r["title"], r["text"], parse_time(r["published_at"]), lexicon)
+    print(f"  feature extraction: {(time.perf_counter() - started) * 1000 / len(rows):.2f} ms per report (mean)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--errors", action="store_true")
+    parser.add_argument("--no-cost", action="store_true")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    langs = sorted({r["lang"] for r in rows})
+    print(f"{len(rows)} reports, {len({r['story'] for r in rows})} gold stories, languages {', '.join(langs)} ({args.file.name})")
+    quality(rows, args.errors)
+    if not args.no_cost:
+        cost(rows)
+
+
+if __name__ == "__main__":
+    main()
