@@ -17,7 +17,8 @@ from crawler.discover.feeds import Lead
 from crawler.fetch.items import FetchedPage
 from crawler.model import ExtractedArticle
 from crawler.dedup.urls import canonical_url, clean_link, url_key
-from storage import repo
+from crawler.stories.lexicon import default_lexicon
+from storage import repo, story_repo
 
 
 # An aggregator result and the outlet's own copy of one story are published within a few days of each other.
@@ -60,6 +61,7 @@ class ArticleProcessor:
             redis_url=settings.dedup.redis_url if settings.dedup.backend == "redis" else None,
             basename=settings.dedup.redis_basename,
         )
+        self.story_lexicon = default_lexicon()
         if settings.dedup.backend == "memory":
             with self.sessions() as session:
                 self.near_index.rebuild(repo.stored_signatures(session))
@@ -136,6 +138,11 @@ class ArticleProcessor:
             if result.outcome == "new" and record.signature and record.duplicate_of_id is None:
                 # Inside the transaction (and its lock), so a node storing the same story next sees this one.
                 self.near_index.add(str(result.article_id), record.signature)
+            if result.outcome == "new" and record.duplicate_of_id is None:
+                # Same transaction and lock as the duplicate check: two reports of one event stored at once
+                # by two nodes still see each other.
+                story_repo.link_article(session, result.article_id, language=language, title=title, text=record.text,
+                                        published=published.value, url=url, lexicon=self.story_lexicon)
         return ProcessResult(result.article_id, result.outcome, record.duplicate_kind if result.outcome == "new" else None)
 
     def _match_headline(

@@ -148,3 +148,32 @@ def extract_features(
         words=frozenset(words), numbers=numbers_of(head),
         title_words=title_words_of(title, hits), urls=urls, url=url, title=title,
     )
+
+
+def features_to_json(features: StoryFeatures) -> dict[str, object]:
+    """A stored form of the features, so a later report is compared without re-reading this one's text."""
+    return {
+        "id": features.id, "lang": features.lang,
+        "published": features.published.isoformat() if features.published else None,
+        "actors": dict(features.actors), "names": sorted(features.names), "words": sorted(features.words),
+        "numbers": sorted(features.numbers), "title_words": sorted(features.title_words),
+        "urls": sorted(features.urls), "url": features.url, "title": features.title,
+    }
+
+
+def features_from_json(data: dict[str, object]) -> StoryFeatures:
+    published = data.get("published")
+
+    def strings(key: str) -> frozenset[str]:
+        value = data.get(key) or []
+        return frozenset(str(item) for item in value) if isinstance(value, list) else frozenset()
+
+    actors = data.get("actors") or {}
+    return StoryFeatures(
+        id=str(data.get("id")), lang=str(data.get("lang") or ""),
+        published=datetime.fromisoformat(published) if isinstance(published, str) else None,
+        actors={str(k): int(v) for k, v in actors.items()} if isinstance(actors, dict) else {},
+        names=strings("names"), words=strings("words"), numbers=strings("numbers"),
+        title_words=strings("title_words"), urls=strings("urls"),
+        url=str(data["url"]) if data.get("url") else None, title=str(data.get("title") or ""),
+    )

@@ -25,6 +25,7 @@ from crawler.digest import format as fmt
 from crawler.digest import store
 from crawler.digest.query import resolve_threshold
 from crawler.web import export, queries
+from crawler.web import stories as story_views
 from crawler.web.security import (
     AUTH_COOKIE,
     CSRF_COOKIE,
@@ -38,6 +39,7 @@ from crawler.web.security import (
     is_loopback,
     safe_next,
 )
+from storage import story_repo
 from storage.models import Digest
 
 HERE = Path(__file__).resolve().parent
@@ -152,9 +154,14 @@ def create_app(
     def article_page(request: Request, article_id: int) -> HTMLResponse:
         with factory() as session:
             view = queries.article_view(session, article_id)
+            story = story_repo.story_of(session, article_id)
+            story_size = len(story_repo.story_reports(session, story)) if story is not None else 0
         if view is None:
             raise HTTPException(404, f"no article {article_id}")
-        return render(request, "article.html", view=view, back=safe_next(request.query_params.get("back"), "/"))
+        return render(request, "article.html", view=view, back=safe_next(request.query_params.get("back"), "/"),
+                      story=story, story_size=story_size)
+
+    story_views.register(app, factory, render)
 
     @app.get("/health", response_class=HTMLResponse)
     def health_page(request: Request) -> HTMLResponse:
