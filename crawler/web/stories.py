@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from crawler.digest.snippet import direction
 from crawler.stories.link import Evidence
 from storage import story_repo
 
@@ -52,6 +53,7 @@ def register(app: FastAPI, factory: sessionmaker[Session], render: Callable[...,
         if not reports:
             raise HTTPException(404, f"no story {story_id}")
         rows = [{"article": r.article, "evidence": evidence_line(r.evidence), "pinned": r.pinned,
+                 "direction": direction(r.article.language, f"{r.article.title or ''} {r.article.text[:200]}"),
                  "excerpt": (r.article.text or "")[:EXCERPT_CHARS]} for r in reports]
         languages = sorted({r.article.language or "?" for r in reports})
         return render(request, "story.html", story_id=story_id, rows=rows, languages=languages)
