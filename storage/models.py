@@ -274,7 +274,7 @@ class StoryLink(Base):
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
     story_id: Mapped[int] = mapped_column(Integer, index=True)
     features: Mapped[dict[str, Any]] = mapped_column(default=dict)  # crawler.stories features, for later candidates
-    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     linked_at: Mapped[datetime]
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from crawler.stories.features import StoryFeatures, extract_features, features_from_json, features_to_json
 from crawler.stories.lexicon import Lexicon
-from crawler.stories.link import DEFAULT_RULES, Candidate, LinkingRules, day_of, decide
+from crawler.stories.link import DEFAULT_RULES, Candidate, LinkingRules, anchor_days, decide
 from storage.models import Article, StoryKey, StoryLink
 
 
@@ -42,11 +42,12 @@ class StoredCandidates:
         links = {link.article_id: link for link in self.session.scalars(select(StoryLink).where(StoryLink.article_id.in_(ids)))}
         return [Candidate(features_from_json(links[i].features), str(links[i].story_id)) for i in ids if i in links]
 
-    def add(self, features: StoryFeatures, story: str, keys: list[str], day: date | None) -> None:
+    def add(self, features: StoryFeatures, story: str, keys: list[str], days: list[date | None]) -> None:
         article_id = int(features.id)
         self.session.add(StoryLink(article_id=article_id, story_id=int(story), features=features_to_json(features),
                                    evidence=None, linked_at=_now(), pinned=False))
-        self.session.add_all([StoryKey(key=key[:120], day=day, article_id=article_id) for key in dict.fromkeys(keys)])
+        self.session.add_all([StoryKey(key=key[:120], day=day, article_id=article_id)
+                              for day in dict.fromkeys(days) for key in dict.fromkeys(keys)])
 
 
 def link_article(
@@ -60,7 +61,7 @@ def link_article(
     source = StoredCandidates(session)
     decision, keys = decide(features, source, lexicon, rules)
     story = int(decision.story) if decision.story is not None else article_id
-    source.add(features, str(story), keys, day_of(features))
+    source.add(features, str(story), keys, anchor_days(features))
     if decision.evidence is not None:
         session.flush()
         session.execute(update(StoryLink).where(StoryLink.article_id == article_id)
@@ -139,3 +140,14 @@ def mark_story(session: Session, story_id: int, status: str) -> int:
 def forget_article(session: Session, article_id: int) -> None:
     session.execute(delete(StoryKey).where(StoryKey.article_id == article_id))
     session.execute(delete(StoryLink).where(StoryLink.article_id == article_id))
+
+
+def members_of(session: Session, story_ids: list[int]) -> list[tuple[int, Article]]:
+    """(story id, article) for every report of the given stories, earliest first."""
+    if not story_ids:
+        return []
+    rows = session.execute(
+        select(StoryLink.story_id, Article).join(Article, Article.id == StoryLink.article_id)
+        .where(StoryLink.story_id.in_(story_ids)).order_by(Article.published_at, Article.id)
+    ).all()
+    return [(story_id, article) for story_id, article in rows]

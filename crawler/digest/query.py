@@ -82,7 +82,7 @@ def build_digest(
     threshold = resolve_threshold(settings)
     floor = max(0.0, round(threshold - settings.topic.near_miss_margin, 6))
     titles = {source.name: source.title or source.name for source in session.scalars(select(Source))}
-    items = fold_stories(session, _items(session, window, threshold, titles))
+    items = fold_stories(session, _items(session, window, threshold, titles), titles)
     shown = {item.article_id for item in items} | {c.article_id for item in items for c in item.also_in}
     health, sources_ok = _health(session, settings, window, now)
     return DigestData(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from crawler.relevance.match import Hit, dateline_spans
 from crawler.relevance.morphology import (
@@ -15,6 +15,7 @@ from crawler.relevance.morphology import (
     hebrew_forms,
     tokenize,
 )
+from crawler.stories.dates import mentioned_days
 from crawler.stories.lexicon import Lexicon
 from crawler.stories.translit import name_key
 
@@ -50,6 +51,7 @@ class StoryFeatures:
     words: frozenset[str] = frozenset()  # translit keys of every Hebrew/Arabic word (caseless scripts)
     numbers: frozenset[str] = frozenset()
     title_words: frozenset[str] = frozenset()  # normalised title words, for reports in one language
+    days: frozenset[date] = frozenset()  # days the text names ("on 26 October")
     urls: frozenset[str] = frozenset()  # links the report cites
     url: str | None = None  # the report's own address
     title: str = ""
@@ -79,9 +81,9 @@ MIN_TITLE_WORD = 4
 
 
 def title_words_of(title: str, hits: list[Hit]) -> frozenset[str]:
-    """Content words of a title (forms without prefixes), actors excluded: same-language reports share them."""
+    """Content words of a title (normalised), actors excluded: same-language reports of one event share them."""
     spans = [(hit.start, hit.end) for hit in hits if hit.start < len(title)]
-    words = set()
+    words: set[str] = set()
     for token in tokenize(title):
         if len(token.norm) < MIN_TITLE_WORD or token.norm in _CAPITALISED_COMMON:
             continue
@@ -146,7 +148,7 @@ def extract_features(
     return StoryFeatures(
         id=str(id), lang=lang or "", published=published, actors=actors, names=frozenset(names),
         words=frozenset(words), numbers=numbers_of(head),
-        title_words=title_words_of(title, hits), urls=urls, url=url, title=title,
+        title_words=title_words_of(title, hits), days=mentioned_days(head, published), urls=urls, url=url, title=title,
     )
 
 
@@ -157,6 +159,7 @@ def features_to_json(features: StoryFeatures) -> dict[str, object]:
         "published": features.published.isoformat() if features.published else None,
         "actors": dict(features.actors), "names": sorted(features.names), "words": sorted(features.words),
         "numbers": sorted(features.numbers), "title_words": sorted(features.title_words),
+        "days": sorted(day.isoformat() for day in features.days),
         "urls": sorted(features.urls), "url": features.url, "title": features.title,
     }
 
@@ -175,5 +178,6 @@ def features_from_json(data: dict[str, object]) -> StoryFeatures:
         actors={str(k): int(v) for k, v in actors.items()} if isinstance(actors, dict) else {},
         names=strings("names"), words=strings("words"), numbers=strings("numbers"),
         title_words=strings("title_words"), urls=strings("urls"),
+        days=frozenset(date.fromisoformat(day) for day in strings("days")),
         url=str(data["url"]) if data.get("url") else None, title=str(data.get("title") or ""),
     )

@@ -35,6 +35,8 @@ class LinkingRules:
     title_word_weight: float = 0.35  # one shared title word (same language only)
     title_word_cap: float = 1.4
     specific_cap: float = 3.0
+    named_day_weight: float = 0.5  # one report names the day the other was published
+    named_day_factor: float = 0.9  # published further apart than the window, but tied by a named day
     citation: float = 5.0  # one report links to the other
     max_candidates: int = 40  # candidates scored per new report, those sharing most keys first
 
@@ -52,12 +54,13 @@ class Evidence:
     names: tuple[str, ...] = ()
     numbers: tuple[str, ...] = ()
     title_words: tuple[str, ...] = ()
+    named_days: tuple[str, ...] = ()
     hours_apart: float | None = None
     cited: bool = False
 
     def as_json(self) -> dict[str, Any]:
         out = asdict(self)
-        for key in ("actors", "names", "numbers", "title_words"):
+        for key in ("actors", "names", "numbers", "title_words", "named_days"):
             out[key] = list(out[key])
         out["score"] = round(self.score, 3)
         if self.hours_apart is not None:
@@ -77,6 +80,8 @@ class Evidence:
             parts.append("figures " + ", ".join(self.numbers))
         if self.title_words:
             parts.append("title words " + ", ".join(self.title_words))
+        if self.named_days:
+            parts.append("names the day " + ", ".join(self.named_days))
         if self.hours_apart is not None:
             parts.append(f"{self.hours_apart:.0f} h apart")
         return "; ".join(parts) + f" (score {self.score:.2f})"
@@ -99,11 +104,31 @@ def day_of(features: StoryFeatures) -> date | None:
     return features.published.astimezone(timezone.utc).date() if features.published else None
 
 
+def anchor_days(features: StoryFeatures) -> list[date | None]:
+    """The days a report is filed under: its publication day and the days it names."""
+    day = day_of(features)
+    return [day, *sorted(d for d in features.days if d != day)]
+
+
 def candidate_days(features: StoryFeatures, rules: LinkingRules) -> list[date | None]:
+    """Days whose reports may be this one's story: around its publication day, and the days it names."""
     day = day_of(features)
     if day is None:
         return [None]
-    return [day + timedelta(days=offset) for offset in range(-rules.window_days, rules.window_days + 1)]
+    days = {day + timedelta(days=offset) for offset in range(-rules.window_days, rules.window_days + 1)}
+    days |= {named + timedelta(days=offset) for named in features.days for offset in (-1, 0, 1)}
+    return sorted(days)
+
+
+def _named_days(a: StoryFeatures, b: StoryFeatures) -> list[str]:
+    """Days one report names that are (within a day) the other's publication day."""
+    found = set()
+    for text_of, other in ((a, b), (b, a)):
+        published = day_of(other)
+        if published is None:
+            continue
+        found |= {d.isoformat() for d in text_of.days if abs((d - published).days) <= 1}
+    return sorted(found)
 
 
 def _shared_names(a: StoryFeatures, b: StoryFeatures) -> set[str]:
@@ -119,10 +144,11 @@ def _shared_names(a: StoryFeatures, b: StoryFeatures) -> set[str]:
 def score_pair(a: StoryFeatures, b: StoryFeatures, lexicon: Lexicon, rules: LinkingRules = DEFAULT_RULES) -> Evidence:
     """The evidence that `a` and `b` report the same event."""
     cited = bool((a.url and a.url in b.urls) or (b.url and b.url in a.urls))
+    named_days = _named_days(a, b)
     hours = None
     if a.published and b.published:
         hours = abs((a.published - b.published).total_seconds()) / 3600
-        if hours > (rules.window_days + 1) * 24 and not cited:
+        if hours > (rules.window_days + 1) * 24 and not cited and not named_days:
             return Evidence(b.id, 0.0, hours_apart=hours)
     actors = sorted(set(a.actors) & set(b.actors), key=lambda x: (lexicon.actors[x].generic, x))
     specific = min(rules.specific_cap, sum(lexicon.weight(x) for x in actors if not lexicon.actors[x].generic))
@@ -136,13 +162,16 @@ def score_pair(a: StoryFeatures, b: StoryFeatures, lexicon: Lexicon, rules: Link
     words = sorted(a.title_words & b.title_words) if a.lang == b.lang else []
     word_score = min(rules.title_word_cap, rules.title_word_weight * len(words))
     score = specific + generic + name_score + number_score + word_score
+    score += rules.named_day_weight if named_days else 0.0
     if hours is None:
         score *= rules.undated_factor
+    elif hours > (rules.window_days + 1) * 24:
+        score *= rules.named_day_factor  # only a named day ties them
     elif hours > rules.near_hours:
         score *= rules.far_factor
     if cited:
         score += rules.citation
-    return Evidence(b.id, score, tuple(actors), tuple(names), tuple(numbers), tuple(words), hours, cited)
+    return Evidence(b.id, score, tuple(actors), tuple(names), tuple(numbers), tuple(words), tuple(named_days), hours, cited)
 
 
 @dataclass(frozen=True)
@@ -156,7 +185,7 @@ class CandidateSource(Protocol):
 
     def candidates(self, keys: list[str], days: list[date | None], limit: int) -> list[Candidate]: ...
 
-    def add(self, features: StoryFeatures, story: str, keys: list[str], day: date | None) -> None: ...
+    def add(self, features: StoryFeatures, story: str, keys: list[str], days: list[date | None]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -199,14 +228,15 @@ class MemoryCandidates:
         ranked = sorted(counts, key=lambda slot: (-counts[slot], -slot))[:limit]
         return [self.stored[slot] for slot in ranked]
 
-    def add(self, features: StoryFeatures, story: str, keys: list[str], day: date | None) -> None:
+    def add(self, features: StoryFeatures, story: str, keys: list[str], days: list[date | None]) -> None:
         slot = len(self.stored)
         self.stored.append(Candidate(features, story))
-        for key in keys:
-            posting = self.postings.setdefault((key, day), [])
-            posting.append(slot)
-            if len(posting) > self.max_postings:
-                del posting[0]
+        for day in days:
+            for key in keys:
+                posting = self.postings.setdefault((key, day), [])
+                posting.append(slot)
+                if len(posting) > self.max_postings:
+                    del posting[0]
 
 
 @dataclass(frozen=True)
@@ -225,7 +255,7 @@ def link_all(reports: Iterable[StoryFeatures], lexicon: Lexicon, rules: LinkingR
     for features in ordered:
         decision, keys = decide(features, source, lexicon, rules)
         story = decision.story or features.id
-        source.add(features, story, keys, day_of(features))
+        source.add(features, story, keys, anchor_days(features))
         out.append(Linked(features.id, story, decision.evidence))
     return out
 

@@ -30,6 +30,7 @@ def evidence_line(evidence: dict[str, Any] | None) -> str:
     fields["names"] = tuple(fields.get("names") or ())
     fields["numbers"] = tuple(fields.get("numbers") or ())
     fields["title_words"] = tuple(fields.get("title_words") or ())
+    fields["named_days"] = tuple(fields.get("named_days") or ())
     return f"linked to #{evidence.get('linked_to')}: " + Evidence(**fields).summary()
 
 
