@@ -143,11 +143,66 @@ def cost(rows: list[dict], stored_sizes: tuple[int, ...] = (10_000, 100_000), pr
     print(f"  feature extraction: {(time.perf_counter() - started) * 1000 / len(rows):.2f} ms per report (mean)")
 
 
+def cost_store(rows: list[dict], stored_sizes: tuple[int, ...] = (10_000, 100_000), probes: int = 200) -> None:
+    """The same decision over the real store (SQLite file, schema from the migrations, story_keys index)."""
+    import tempfile
+
+    from sqlalchemy import insert
+
+    from crawler.stories.features import features_to_json
+    from storage.db import make_engine, make_session_factory, upgrade
+    from storage.models import Article, StoryKey, StoryLink
+    from storage.story_repo import StoredCandidates
+
+    lexicon = default_lexicon()
+    base = [extract_features(str(r["id"]), r["lang"], r["title"], r["text"], parse_time(r["published_at"]), lexicon)
+            for r in rows]
+    rng = random.Random(18)
+    print("\ncost of linking one new report against the store (SQLite file; candidates from story_keys by (key, day))")
+    for n in stored_sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            engine = make_engine(f"sqlite:///{folder}/bench.db")
+            upgrade(engine)
+            sessions = make_session_factory(engine)
+            started = time.perf_counter()
+            with sessions.begin() as session:
+                for chunk in range(0, n, 5000):
+                    articles, links, keys = [], [], []
+                    for i in range(chunk, min(n, chunk + 5000)):
+                        proto = base[i % len(base)]
+                        shifted = replace(proto, id=str(i + 1), published=proto.published + timedelta(hours=rng.randrange(0, 24 * 365)))
+                        seen = shifted.published
+                        articles.append({"id": i + 1, "url_key": f"k{i}", "url": f"https://example.org/{i}", "outlet": "bench",
+                                         "first_seen": seen, "last_seen": seen, "published_at": seen, "text": ""})
+                        links.append({"article_id": i + 1, "story_id": i + 1, "features": features_to_json(shifted),
+                                      "evidence": None, "linked_at": seen, "pinned": False})
+                        keys += [{"key": key, "day": day, "article_id": i + 1}
+                                 for day in anchor_days(shifted) for key in index_keys(shifted, lexicon)]
+                    session.execute(insert(Article), articles)
+                    session.execute(insert(StoryLink), links)
+                    session.execute(insert(StoryKey), keys)
+            filled = time.perf_counter() - started
+            timings = []
+            with sessions() as session:
+                source = StoredCandidates(session)
+                for j in range(probes):
+                    proto = base[j % len(base)]
+                    probe = replace(proto, id=f"probe{j}", published=proto.published + timedelta(hours=rng.randrange(0, 24 * 365)))
+                    began = time.perf_counter()
+                    decide(probe, source, lexicon)
+                    timings.append((time.perf_counter() - began) * 1000)
+            timings.sort()
+            print(f"  {n:>7} stored: median {statistics.median(timings):.2f} ms, p95 {timings[int(len(timings) * 0.95)]:.2f} ms "
+                  f"per report (index query + candidates scored; filling took {filled:.0f} s)")
+            engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--no-cost", action="store_true")
+    parser.add_argument("--store", action="store_true", help="also time the decision over a SQLite store (slow to fill)")
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
     langs = sorted({r["lang"] for r in rows})
@@ -155,6 +210,8 @@ def main() -> None:
     quality(rows, args.errors)
     if not args.no_cost:
         cost(rows)
+    if args.store:
+        cost_store(rows)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,8 @@ class StoryFeatures:
     lang: str
     published: datetime | None
     actors: dict[str, int] = field(default_factory=dict)  # actor id -> mentions
+    lead_actors: frozenset[str] = frozenset()  # actors named in the title or lead: what the report is about
+    title_actors: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()  # translit keys of capitalised names (Latin/Cyrillic)
     words: frozenset[str] = frozenset()  # translit keys of every Hebrew/Arabic word (caseless scripts)
     numbers: frozenset[str] = frozenset()
@@ -143,10 +145,12 @@ def extract_features(
     actors: dict[str, int] = {}
     for hit in hits:
         actors[hit.alias.group] = actors.get(hit.alias.group, 0) + 1
+    lead_actors = frozenset(hit.alias.group for hit in hits if hit.start < len(head))
+    title_actors = frozenset(hit.alias.group for hit in hits if hit.start < len(title))
     names, words = _name_keys(head, [(hit.start, hit.end) for hit in hits if hit.start < len(head)])
     urls = frozenset(u.rstrip(".,;") for u in _URL.findall(text))
     return StoryFeatures(
-        id=str(id), lang=lang or "", published=published, actors=actors, names=frozenset(names),
+        id=str(id), lang=lang or "", published=published, actors=actors, lead_actors=lead_actors, title_actors=title_actors, names=frozenset(names),
         words=frozenset(words), numbers=numbers_of(head),
         title_words=title_words_of(title, hits), days=mentioned_days(head, published), urls=urls, url=url, title=title,
     )
@@ -157,7 +161,8 @@ def features_to_json(features: StoryFeatures) -> dict[str, object]:
     return {
         "id": features.id, "lang": features.lang,
         "published": features.published.isoformat() if features.published else None,
-        "actors": dict(features.actors), "names": sorted(features.names), "words": sorted(features.words),
+        "actors": dict(features.actors), "lead_actors": sorted(features.lead_actors),
+        "title_actors": sorted(features.title_actors), "names": sorted(features.names), "words": sorted(features.words),
         "numbers": sorted(features.numbers), "title_words": sorted(features.title_words),
         "days": sorted(day.isoformat() for day in features.days),
         "urls": sorted(features.urls), "url": features.url, "title": features.title,
@@ -176,7 +181,7 @@ def features_from_json(data: dict[str, object]) -> StoryFeatures:
         id=str(data.get("id")), lang=str(data.get("lang") or ""),
         published=datetime.fromisoformat(published) if isinstance(published, str) else None,
         actors={str(k): int(v) for k, v in actors.items()} if isinstance(actors, dict) else {},
-        names=strings("names"), words=strings("words"), numbers=strings("numbers"),
+        lead_actors=strings("lead_actors"), title_actors=strings("title_actors"), names=strings("names"), words=strings("words"), numbers=strings("numbers"),
         title_words=strings("title_words"), urls=strings("urls"),
         days=frozenset(date.fromisoformat(day) for day in strings("days")),
         url=str(data["url"]) if data.get("url") else None, title=str(data.get("title") or ""),

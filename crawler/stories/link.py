@@ -23,7 +23,7 @@ class LinkingRules:
     """Evidence weights and limits; the defaults are the ones bench/story_linking.py reports."""
 
     threshold: float = 1.4  # evidence from which two reports are one story
-    window_days: int = 2  # reports further apart are never candidates
+    window_days: int = 1  # days either side searched for candidates (and beyond window_days + 1 never linked)
     near_hours: float = 30.0  # within this, evidence counts fully; beyond it, times far_factor
     far_factor: float = 0.6
     undated_factor: float = 0.6  # a report without a date: evidence times this
@@ -35,10 +35,11 @@ class LinkingRules:
     title_word_weight: float = 0.35  # one shared title word (same language only)
     title_word_cap: float = 1.4
     specific_cap: float = 3.0
+    generic_cap: float = 0.45  # every report of the topic names Russia, Hamas, Israel, Gaza: at most this much
     named_day_weight: float = 0.5  # one report names the day the other was published
     named_day_factor: float = 0.9  # published further apart than the window, but tied by a named day
     citation: float = 5.0  # one report links to the other
-    max_candidates: int = 40  # candidates scored per new report, those sharing most keys first
+    max_candidates: int = 25  # candidates scored per new report, those sharing most keys first
 
 
 DEFAULT_RULES = LinkingRules()
@@ -141,6 +142,21 @@ def _shared_names(a: StoryFeatures, b: StoryFeatures) -> set[str]:
     return shared | {key for key in a.words & b.words if len(key) >= 5}
 
 
+# Kinds of actor a headline is about (a person is the speaker; places and bodies are the subject).
+SUBJECT_KINDS = frozenset({"place", "organisation"})
+
+
+def _title_subjects(features: StoryFeatures, lexicon: Lexicon) -> set[str]:
+    return {x for x in features.title_actors
+            if x in lexicon.actors and not lexicon.actors[x].generic and lexicon.actors[x].kind in SUBJECT_KINDS}
+
+
+def _prominence(actor: str, a: StoryFeatures, b: StoryFeatures) -> float:
+    """1 when both reports name the actor in title or lead, 1/2 when one does, 1/4 when neither: a long piece
+    names half the region somewhere, but its lead says what it is about."""
+    return (0.5 if actor in a.lead_actors else 0.25) * (2.0 if actor in b.lead_actors else 1.0)
+
+
 def score_pair(a: StoryFeatures, b: StoryFeatures, lexicon: Lexicon, rules: LinkingRules = DEFAULT_RULES) -> Evidence:
     """The evidence that `a` and `b` report the same event."""
     cited = bool((a.url and a.url in b.urls) or (b.url and b.url in a.urls))
@@ -150,9 +166,14 @@ def score_pair(a: StoryFeatures, b: StoryFeatures, lexicon: Lexicon, rules: Link
         hours = abs((a.published - b.published).total_seconds()) / 3600
         if hours > (rules.window_days + 1) * 24 and not cited and not named_days:
             return Evidence(b.id, 0.0, hours_apart=hours)
+    subjects_a, subjects_b = _title_subjects(a, lexicon), _title_subjects(b, lexicon)
+    if subjects_a and subjects_b and not subjects_a & subjects_b and not cited:
+        # "... on Syria" and "... on Ukraine": the same speaker the same day, two stories.
+        return Evidence(b.id, 0.0, hours_apart=hours)
     actors = sorted(set(a.actors) & set(b.actors), key=lambda x: (lexicon.actors[x].generic, x))
-    specific = min(rules.specific_cap, sum(lexicon.weight(x) for x in actors if not lexicon.actors[x].generic))
-    generic = sum(lexicon.weight(x) for x in actors if lexicon.actors[x].generic)
+    specific = min(rules.specific_cap, sum(
+        lexicon.weight(x) * _prominence(x, a, b) for x in actors if not lexicon.actors[x].generic))
+    generic = min(rules.generic_cap, sum(lexicon.weight(x) for x in actors if lexicon.actors[x].generic))
     names = sorted(_shared_names(a, b))
     name_score = min(rules.name_cap, rules.name_weight * len(names))
     numbers = sorted(a.numbers & b.numbers, key=lambda n: (not _is_rare_number(n), n))
