@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from crawler.stories.features import StoryFeatures, extract_features, features_from_json, features_to_json
@@ -20,6 +20,23 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# Built once: expanding parameters keep SQLAlchemy from compiling a new IN list for every report.
+_SHARED = func.count(StoryKey.id)
+_DATED_CANDIDATES = (
+    select(StoryKey.article_id, _SHARED)
+    .where(StoryKey.key.in_(bindparam("keys", expanding=True)), StoryKey.day.in_(bindparam("days", expanding=True)))
+    .group_by(StoryKey.article_id).order_by(_SHARED.desc(), StoryKey.article_id.desc()).limit(bindparam("limit"))
+)
+_UNDATED_CANDIDATES = (
+    select(StoryKey.article_id, _SHARED)
+    .where(StoryKey.key.in_(bindparam("keys", expanding=True)), StoryKey.day.is_(None))
+    .group_by(StoryKey.article_id).order_by(_SHARED.desc(), StoryKey.article_id.desc()).limit(bindparam("limit"))
+)
+_CANDIDATE_LINKS = select(StoryLink.article_id, StoryLink.story_id, StoryLink.features).where(
+    StoryLink.article_id.in_(bindparam("ids", expanding=True))
+)
+
+
 @dataclass
 class StoredCandidates:
     """crawler.stories.link.CandidateSource over the story_keys index: one grouped, indexed query per report."""
@@ -30,17 +47,14 @@ class StoredCandidates:
         if not keys:
             return []
         dated = [day for day in days if day is not None]
-        day_filter = StoryKey.day.in_(dated) if dated else StoryKey.day.is_(None)
-        shared = func.count(StoryKey.id)
-        rows = self.session.execute(
-            select(StoryKey.article_id, shared).where(StoryKey.key.in_(keys), day_filter)
-            .group_by(StoryKey.article_id).order_by(shared.desc(), StoryKey.article_id.desc()).limit(limit)
-        ).all()
-        ids = [article_id for article_id, _ in rows]
+        statement = _DATED_CANDIDATES if dated else _UNDATED_CANDIDATES
+        params: dict[str, Any] = {"keys": keys, "limit": limit, **({"days": dated} if dated else {})}
+        ids = [article_id for article_id, _ in self.session.execute(statement, params)]
         if not ids:
             return []
-        links = {link.article_id: link for link in self.session.scalars(select(StoryLink).where(StoryLink.article_id.in_(ids)))}
-        return [Candidate(features_from_json(links[i].features), str(links[i].story_id)) for i in ids if i in links]
+        links = {article_id: (story_id, features)
+                 for article_id, story_id, features in self.session.execute(_CANDIDATE_LINKS, {"ids": ids})}
+        return [Candidate(features_from_json(links[i][1]), str(links[i][0])) for i in ids if i in links]
 
     def add(self, features: StoryFeatures, story: str, keys: list[str], days: list[date | None]) -> None:
         article_id = int(features.id)
