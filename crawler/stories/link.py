@@ -30,8 +30,8 @@ class LinkingRules:
     name_weight: float = 0.7  # one shared transliteration key of a name
     name_cap: float = 2.1
     rare_number_weight: float = 0.6  # a shared figure of 3+ digits or with decimals
-    number_weight: float = 0.25  # a shared two-digit figure (a day of the month, a small count)
-    number_cap: float = 1.5
+    number_weight: float = 0.15  # a shared two-digit figure (a day of the month, a small count)
+    number_cap: float = 1.0
     title_word_weight: float = 0.35  # one shared title word (same language only)
     title_word_cap: float = 1.4
     specific_cap: float = 3.0
@@ -132,14 +132,19 @@ def _named_days(a: StoryFeatures, b: StoryFeatures) -> list[str]:
     return sorted(found)
 
 
+CASELESS_MIN_KEY = 5
+
+
 def _shared_names(a: StoryFeatures, b: StoryFeatures) -> set[str]:
     """Name keys both share, across languages only: within one language the words themselves are compared
     (title words), and capitalised common nouns ("President") would pass for names. Hebrew/Arabic words count
     against names of cased scripts, and between Hebrew and Arabic when long."""
     if a.lang == b.lang:
         return set()
-    shared = (a.names & b.names) | (a.names & b.words) | (a.words & b.names)
-    return shared | {key for key in a.words & b.words if len(key) >= 5}
+    # Every Hebrew/Arabic word has a key, so a short key meets some English or Russian name by chance
+    # (300 words x 30 names against ~10^4 four-class keys); five classes make that rare.
+    caseless = (a.names & b.words) | (a.words & b.names) | (a.words & b.words)
+    return (a.names & b.names) | {key for key in caseless if len(key) >= CASELESS_MIN_KEY}
 
 
 # Kinds of actor a headline is about (a person is the speaker; places and bodies are the subject).
