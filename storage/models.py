@@ -283,7 +283,8 @@ class StoryKey(Base):
     """The story-linking index: (key, day) -> article. Candidates for a new article are looked up here."""
 
     __tablename__ = "story_keys"
-    __table_args__ = (Index("ix_story_keys_key_day", "key", "day"),)
+    # Covering: a candidate lookup reads (key, day) -> article_id from the index alone, never the table.
+    __table_args__ = (Index("ix_story_keys_key_day", "key", "day", "article_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120))

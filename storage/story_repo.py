@@ -21,7 +21,7 @@ def _now() -> datetime:
 
 
 # Built once: expanding parameters keep SQLAlchemy from compiling a new IN list for every report.
-_SHARED = func.count(StoryKey.id)
+_SHARED = func.count()
 _DATED_CANDIDATES = (
     select(StoryKey.article_id, _SHARED)
     .where(StoryKey.key.in_(bindparam("keys", expanding=True)), StoryKey.day.in_(bindparam("days", expanding=True)))

@@ -37,7 +37,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["article_id"], ["articles.id"], name=op.f("fk_story_keys_article_id_articles"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_story_keys")),
     )
-    op.create_index("ix_story_keys_key_day", "story_keys", ["key", "day"], unique=False)
+    # Covering index: candidates are read from (key, day) -> article_id without touching the table.
+    op.create_index("ix_story_keys_key_day", "story_keys", ["key", "day", "article_id"], unique=False)
     op.create_index(op.f("ix_story_keys_article_id"), "story_keys", ["article_id"], unique=False)
 
 
