@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -302,3 +303,32 @@ class Notification(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class StoryLink(Base):
+    """Which story an article belongs to (story_id = the id of the story's first article), and why.
+
+    `pinned` marks an analyst's split or merge: automatic linking never moves a pinned article again.
+    """
+
+    __tablename__ = "story_links"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    story_id: Mapped[int] = mapped_column(Integer, index=True)
+    features: Mapped[dict[str, Any]] = mapped_column(default=dict)  # crawler.stories features, for later candidates
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    linked_at: Mapped[datetime]
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StoryKey(Base):
+    """The story-linking index: (key, day) -> article. Candidates for a new article are looked up here."""
+
+    __tablename__ = "story_keys"
+    # Covering: a candidate lookup reads (key, day) -> article_id from the index alone, never the table.
+    __table_args__ = (Index("ix_story_keys_key_day", "key", "day", "article_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    day: Mapped[date | None] = mapped_column(Date)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)

@@ -346,7 +346,10 @@ def relevance_command(
 
 # Feature areas add their commands from their own modules (digest, serve, schedule, probe, wiki, ...):
 # each defines register(app). Listed here so a missing module is an error, not a silently absent command.
-PLUGIN_MODULES: tuple[str, ...] = ("crawler.cli.probe", "crawler.cli.digest", "crawler.cli.schedule", "crawler.cli.scrapyd", "crawler.cli.check")
+PLUGIN_MODULES: tuple[str, ...] = (
+    "crawler.cli.probe", "crawler.cli.digest", "crawler.cli.schedule", "crawler.cli.scrapyd", "crawler.cli.check",
+    "crawler.cli.stories",
+)
 
 
 def _register_plugins() -> None:

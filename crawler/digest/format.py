@@ -93,7 +93,9 @@ def subject(data: DigestData) -> str:
 
 
 def carrier_label(carrier: Carrier) -> str:
-    return carrier.outlet_title or carrier.outlet
+    """ "ynet (he)": the outlet, and the language when known, since a story's reports may be in four."""
+    name = carrier.outlet_title or carrier.outlet
+    return f"{name} ({carrier.language})" if carrier.language else name
 
 
 def counts(values: Mapping[str, int]) -> str:

@@ -25,6 +25,7 @@ from crawler.digest.data import (
     WikiChange,
 )
 from crawler.digest.snippet import direction, matched_terms, snippet, title_segments
+from crawler.digest.stories import fold_stories
 from crawler.digest.window import Window, current_day, day_window, since_window
 from storage.models import Article, ArticleVersion, CrawlRun, Digest, Failure, HealthEvent, Source
 
@@ -81,7 +82,7 @@ def build_digest(
     threshold = resolve_threshold(settings)
     floor = max(0.0, round(threshold - settings.topic.near_miss_margin, 6))
     titles = {source.name: source.title or source.name for source in session.scalars(select(Source))}
-    items = _items(session, window, threshold, titles)
+    items = fold_stories(session, _items(session, window, threshold, titles), titles)
     shown = {item.article_id for item in items} | {c.article_id for item in items for c in item.also_in}
     health, sources_ok = _health(session, settings, window, now)
     return DigestData(

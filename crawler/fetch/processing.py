@@ -18,7 +18,8 @@ from crawler.discover.feeds import Lead
 from crawler.discover.items import FetchedPage
 from crawler.model import ExtractedArticle
 from crawler.dedup.urls import canonical_url, clean_link, url_key
-from storage import repo
+from crawler.stories.lexicon import default_lexicon
+from storage import repo, story_repo
 from storage.near_dups import BandTable
 
 
@@ -58,6 +59,7 @@ class ArticleProcessor:
         self.outlets = all_outlets(settings)
         self.profile = relevance.load_profile(settings.topic.profile)
         self.threshold = settings.topic.threshold
+        self.story_lexicon = default_lexicon()
 
     def near_index(self, session: Session) -> NearDupIndex:
         """The shared near-duplicate index, read and written through `session` (the caller's transaction)."""
@@ -140,6 +142,11 @@ class ArticleProcessor:
             if result.outcome == "new" and record.signature and record.duplicate_of_id is None:
                 # Inside the transaction (and its lock), so a node storing the same story next sees this one.
                 self.near_index(session).add(str(result.article_id), record.signature, replace=False)
+            if result.outcome == "new" and record.duplicate_of_id is None:
+                # Same transaction and lock as the duplicate check: two reports of one event stored at once
+                # by two nodes still see each other.
+                story_repo.link_article(session, result.article_id, language=language, title=title, text=record.text,
+                                        published=published.value, url=url, lexicon=self.story_lexicon)
         return ProcessResult(result.article_id, result.outcome, record.duplicate_kind if result.outcome == "new" else None)
 
     def reindex_text(self, session: Session, article_id: int) -> bool:

@@ -27,6 +27,7 @@ from crawler.digest import format as fmt
 from crawler.digest import store
 from crawler.digest.query import resolve_threshold
 from crawler.web import export, queries
+from crawler.web import stories as story_views
 from crawler.web.security import (
     AUTH_COOKIE,
     MAX_ROW_ID,
@@ -45,6 +46,7 @@ from crawler.web.security import (
     safe_next,
     without_nul,
 )
+from storage import story_repo
 from storage.models import Digest
 
 log = logging.getLogger(__name__)
@@ -190,9 +192,14 @@ def create_app(
     def article_page(request: Request, article_id: RowId) -> HTMLResponse:
         with factory() as session:
             view = queries.article_view(session, article_id)
+            story = story_repo.story_of(session, article_id)
+            story_size = len(story_repo.story_reports(session, story)) if story is not None else 0
         if view is None:
             raise HTTPException(404, f"no article {article_id}")
-        return render(request, "article.html", view=view, back=safe_next(request.query_params.get("back"), "/"))
+        return render(request, "article.html", view=view, back=safe_next(request.query_params.get("back"), "/"),
+                      story=story, story_size=story_size)
+
+    story_views.register(app, factory, render)
 
     @app.get("/health", response_class=HTMLResponse)
     def health_page(request: Request) -> HTMLResponse:

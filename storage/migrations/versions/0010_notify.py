@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = "0010_notify"
-down_revision = "0006_search_document"
+down_revision = "0007_stories"
 branch_labels = None
 depends_on = None
 
