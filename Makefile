@@ -20,8 +20,9 @@ archive: install
 	$(BIN)/python scripts/build_archive.py --out $(DEMO_ARCHIVE)
 
 # Install, crawl every enabled outlet from the recorded archive into ./coverwatch.db (SQLite), write the digest.
+# The demo has refused outlets on purpose, so "some sources failed" (exit 1) is its expected outcome.
 demo: archive
-	$(BIN)/coverwatch run --replay $(DEMO_ARCHIVE)
+	$(BIN)/coverwatch run --replay $(DEMO_ARCHIVE) || [ $$? -eq 1 ]
 	$(BIN)/coverwatch digest --formats html,markdown
 
 test: install

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from crawler import exit_codes
 from crawler.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="coverwatch: watch outlets for Russia–Hamas coverage and build a daily digest.", no_args_is_help=True)
@@ -39,10 +40,10 @@ def edge_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             return function(*args, **kwargs)
         except ConfigError as error:
             console.print(f"[red]config error:[/red] {error}", highlight=False)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exit_codes.NOTHING_RAN) from None
         except StorageUnavailable as error:
             console.print(f"[red]storage error:[/red] {error}", highlight=False)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exit_codes.NOTHING_RAN) from None
 
     return wrapper
 
@@ -87,7 +88,7 @@ def _crawl(settings: Settings, names: list[str] | None, replay: list[Path] | Non
     outlets = select_outlets(settings, names)
     if not outlets:
         console.print("no enabled outlets to crawl")
-        return 0
+        return exit_codes.NOTHING_RAN
     for path in replay or []:
         if not path.exists():
             raise ConfigError(f"--replay {path}: no such file or directory")
@@ -109,7 +110,7 @@ def _crawl(settings: Settings, names: list[str] | None, replay: list[Path] | Non
             str(report.updated_articles), str(report.failures), str(report.blocked), ", ".join(f"{k}×{v}" for k, v in reasons),
         )
     out.print(table)
-    return 1 if any(report.outcome == "failed" for report in reports) and len(reports) == 1 else 0
+    return exit_codes.crawl_exit_code(report.outcome for report in reports)
 
 
 @app.command()
@@ -121,7 +122,11 @@ def crawl(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
     config: Optional[Path] = ConfigOption,
 ) -> None:
-    """Crawl the given outlets once (one process, one reactor) and store what is new."""
+    """Crawl the given outlets once (one process, one reactor) and store what is new.
+
+    Exit codes: 0 every source ran; 1 some sources failed or were refused; 4 every source failed;
+    2 nothing could run (configuration or storage error, no enabled outlet).
+    """
     raise typer.Exit(_crawl(_settings(config), sources or None, replay, archive, verbose))
 
 
@@ -133,7 +138,11 @@ def run(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
     config: Optional[Path] = ConfigOption,
 ) -> None:
-    """Crawl every enabled outlet, then report what is stored per source."""
+    """Crawl every enabled outlet, then report what is stored per source.
+
+    Exit codes: 0 every source ran; 1 some sources failed or were refused; 4 every source failed;
+    2 nothing could run (configuration or storage error, no enabled outlet).
+    """
     settings = _settings(config)
     code = _crawl(settings, None, replay, archive, verbose)
     _print_store_report(settings)

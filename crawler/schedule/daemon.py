@@ -31,6 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler import exit_codes
 from crawler.config import Settings
 from crawler.schedule.dispatch import (
     Dispatcher,
@@ -79,7 +80,7 @@ HOUSEKEEPING_SOURCE = "_housekeeping"
 # Maintenance jobs (digest, housekeeping, health, heartbeat) run apart from crawls so a long digest
 # never waits behind crawls and the heartbeat never waits behind the digest.
 MAINTENANCE_WORKERS = 4
-EXIT_STORAGE_UNAVAILABLE = 3
+EXIT_STORAGE_UNAVAILABLE = exit_codes.STORAGE_UNAVAILABLE
 
 
 def rss_bytes(pid: int | None = None) -> int:

@@ -70,3 +70,30 @@ def test_sources_and_articles_after_a_replay(tmp_path: Path, demo_archive: Path)
     shown = json.loads(_cli("articles", "show", "1", env=env).stdout)
     assert shown["title"].startswith("Turkey") and shown["versions"][0]["kind"] == "first"
     assert _cli("articles", "show", "999", env=env).returncode == 1
+
+
+def test_crawl_exit_codes_tell_all_failed_from_some_failed(tmp_path: Path, demo_archive: Path) -> None:
+    """Issue 19 item 1: cron must tell an all-failed night (4) from a partly failed one (1) and a good one (0)."""
+
+    def crawl(*names: str) -> int:  # each in a fresh database: a second run skips the leads already stored
+        env = {"COVERWATCH_DB_URL": f"sqlite:///{tmp_path / '-'.join(names)}.db", "PATH": "/usr/bin:/bin"}
+        return _cli("crawl", *names, "--replay", str(demo_archive), env=env).returncode
+
+    # reuters and tass_ru are recorded refusing us (DataDome, StormWall); ynetnews answers.
+    assert crawl("ynetnews") == 0
+    assert crawl("ynetnews", "reuters") == 1
+    assert crawl("reuters", "tass_ru") == 4
+    env = {"COVERWATCH_DB_URL": f"sqlite:///{tmp_path / 'c.db'}", "PATH": "/usr/bin:/bin"}
+    nothing = _cli("crawl", "--replay", str(tmp_path / "absent"), env=env)
+    assert nothing.returncode == 2 and "Traceback" not in nothing.stderr
+    assert "4 every source failed" in " ".join(_cli("crawl", "--help").stdout.split())
+
+
+def test_crawl_exit_code_rule() -> None:
+    from crawler.exit_codes import crawl_exit_code
+
+    assert crawl_exit_code(["finished", "partial"]) == 0
+    assert crawl_exit_code(["finished", "blocked"]) == 1
+    assert crawl_exit_code(["failed", "blocked"]) == 4
+    assert crawl_exit_code(["failed"]) == 4
+    assert crawl_exit_code([]) == 2
