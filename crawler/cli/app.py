@@ -308,21 +308,26 @@ def extract(
         except (OSError, ValueError) as error:
             failed += 1
             record = {"path": str(path), "url": url, "title": None, "text": "", "published_at": None, "language": None, "authors": [], "error": str(error)}
+        # `id` lets `coverwatch relevance` (which reports each input's id) compose with this output in a pipe.
+        record = {"id": record.get("url") or str(path), **record}
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     raise typer.Exit(1 if failed == len(files) else 0)
 
 
 @app.command("relevance")
 def relevance_command(
-    file: Path = typer.Argument(..., help="JSONL with objects {id, lang, title, text}."),
+    file: str = typer.Argument("-", help="JSONL with objects {id, lang, title, text}; '-' (the default) reads stdin."),
     threshold: Optional[float] = typer.Option(None, help="Override the profile's threshold."),
     profile: Optional[Path] = typer.Option(None, help="Topic profile TOML (default: the shipped one)."),
 ) -> None:
-    """Score each object for topic relevance: prints {id, relevant, score, matches} per line (stable interface)."""
+    """Score each object for topic relevance: prints {id, relevant, score, matches} per line (stable interface).
+
+    Composes with extract: `coverwatch extract page.html | coverwatch relevance`.
+    """
     from crawler.relevance.assess import load_profile, relevance_jsonl
 
     loaded = load_profile(profile)
-    with file.open(encoding="utf-8") as stream:
+    with (open(0, encoding="utf-8", closefd=False) if file == "-" else Path(file).open(encoding="utf-8")) as stream:
         for result in relevance_jsonl(stream, loaded, threshold):
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 

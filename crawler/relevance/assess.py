@@ -152,8 +152,8 @@ def explain(
 
 
 def score_document(doc: dict[str, Any], profile: Profile, threshold: float | None = None) -> Relevance:
-    """`score` for a JSON object {title, text, lang, lead?}."""
-    return score(doc.get("title"), doc.get("text") or "", doc.get("lang"), profile, lead=doc.get("lead"),
+    """`score` for a JSON object {title, text, lang, lead?}; `language` (as `coverwatch extract` writes) stands for lang."""
+    return score(doc.get("title"), doc.get("text") or "", doc.get("lang") or doc.get("language"), profile, lead=doc.get("lead"),
                  threshold=threshold)
 
 

@@ -97,3 +97,19 @@ def test_crawl_exit_code_rule() -> None:
     assert crawl_exit_code(["failed", "blocked"]) == 4
     assert crawl_exit_code(["failed"]) == 4
     assert crawl_exit_code([]) == 2
+
+
+def test_extract_output_pipes_into_relevance(tmp_path: Path) -> None:
+    """Issue 19 item 8: the two stable interfaces compose; each result carries its input's id."""
+    page = FIXTURES / "outlets/alaalem/article_73418.html"
+    url = "https://alaalem.com/article/73418"
+    extracted = _cli("extract", str(page), "--url", url)
+    record = json.loads(extracted.stdout)
+    assert record["id"] == url
+    scored = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "relevance"], input=extracted.stdout, capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert scored.returncode == 0, scored.stderr
+    result = json.loads(scored.stdout)
+    assert result["id"] == url and result["relevant"] is True
+    assert {"russia", "hamas"} <= {match["side"] for match in result["matches"]}  # the Arabic terms matched: lang was read
