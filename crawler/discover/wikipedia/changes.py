@@ -10,6 +10,7 @@ from typing import Any
 
 from crawler.dedup.versions import diff_versions
 from crawler.textnorm import normalize_for_match
+from crawler.wording import plural
 from crawler.discover.wikipedia.api import MAX_LISTED, Revision
 from crawler.discover.wikipedia.wikitext import Block, plain_text, wikitext_blocks
 
@@ -117,10 +118,6 @@ def hidden_summary(*, old_size: int | None, new_size: int | None) -> dict[str, A
     }
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _count(summary: Mapping[str, Any], key: str) -> int:
     """A count stored as a number, or as the length of a stored list."""
     value = summary.get(f"{key}_count", summary.get(key, 0))
@@ -132,7 +129,7 @@ def _count(summary: Mapping[str, Any], key: str) -> int:
 def _change_parts(summary: Mapping[str, Any]) -> list[str]:
     """The words of a change: "+2 paragraphs", "-1 sentence", "new section 'History'" ... (no size)."""
     if summary.get("created"):
-        return [f"page created ({_plural(_count(summary, 'paragraphs_added'), 'paragraph')})"]
+        return [f"page created ({plural(_count(summary, 'paragraphs_added'), 'paragraph')})"]
     if summary.get("content_hidden"):
         return ["revision text hidden"]
     if summary.get("baseline"):
@@ -146,9 +143,9 @@ def _change_parts(summary: Mapping[str, Any]) -> list[str]:
     else:
         noun = "paragraph"
     if added:
-        parts.append(f"+{_plural(added, noun)}")
+        parts.append(f"+{plural(added, noun)}")
     if removed:
-        parts.append(f"-{_plural(removed, noun)}")
+        parts.append(f"-{plural(removed, noun)}")
     parts += [f"new section '{title}'" for title in summary.get("sections_added") or ()]
     parts += [f"section '{title}' removed" for title in summary.get("sections_removed") or ()]
     return parts
