@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from crawler import exit_codes
+from crawler.cli.output import OUTPUT_FORMATS, make_console, make_table, print_json
 from crawler.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="coverwatch: watch outlets for Russia–Hamas coverage and build a daily digest.", no_args_is_help=True)
@@ -24,8 +23,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(articles_app, name="articles")
 
-console = Console(stderr=True)
-out = Console()
+console = make_console(stderr=True)
+out = make_console()
+OutputOption = typer.Option("table", "--output", "-o", help="table (for people) or json (one document on stdout, for scripts).")
 ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: ./coverwatch.toml or $COVERWATCH_CONFIG).")
 
 
@@ -81,14 +81,24 @@ def db_upgrade(config: Optional[Path] = ConfigOption) -> None:
 # --- crawling -----------------------------------------------------------------------------------------------
 
 
-def _crawl(settings: Settings, names: list[str] | None, replay: list[Path] | None, archive: Optional[Path], verbose: bool) -> int:
+def _check_output(output: str) -> None:
+    if output not in OUTPUT_FORMATS:
+        raise ConfigError(f"--output {output!r}: one of {', '.join(OUTPUT_FORMATS)}")
+
+
+def _crawl(
+    settings: Settings, names: list[str] | None, replay: list[Path] | None, archive: Optional[Path], verbose: bool, output: str = "table"
+) -> tuple[int, list[dict[str, Any]]]:
+    """Crawl and print the summary table (unless `output` is json); the exit code and the reports as dicts."""
+    from dataclasses import asdict
+
     from crawler.fetch.runner import run_crawl
     from spiders.registry import select_outlets
 
     outlets = select_outlets(settings, names)
     if not outlets:
         console.print("no enabled outlets to crawl")
-        return exit_codes.NOTHING_RAN
+        return exit_codes.NOTHING_RAN, []
     for path in replay or []:
         if not path.exists():
             raise ConfigError(f"--replay {path}: no such file or directory")
@@ -100,9 +110,12 @@ def _crawl(settings: Settings, names: list[str] | None, replay: list[Path] | Non
             status.update("crawling… " + ", ".join(f"{name}: {n}" for name, n in sorted(counts.items())))
 
         reports = run_crawl(settings, outlets, replay=replay, archive_dir=archive, on_item=on_item, log_level="INFO" if verbose else "WARNING")
-    table = Table(title="crawl summary")
-    for column in ("source", "outcome", "requests", "items", "new", "updated", "failures", "blocked", "top failure reasons"):
-        table.add_column(column)
+    code = exit_codes.crawl_exit_code(report.outcome for report in reports)
+    rows = [asdict(report) for report in reports]
+    if output == "json":
+        return code, rows
+    columns = ("source", "outcome", "requests", "items", "new", "updated", "failures", "blocked", "top failure reasons")
+    table = make_table(out, *columns, title="crawl summary")
     for report in reports:
         reasons = sorted((report.failures_by_reason or {}).items(), key=lambda kv: -kv[1])[:3]
         table.add_row(
@@ -110,7 +123,7 @@ def _crawl(settings: Settings, names: list[str] | None, replay: list[Path] | Non
             str(report.updated_articles), str(report.failures), str(report.blocked), ", ".join(f"{k}×{v}" for k, v in reasons),
         )
     out.print(table)
-    return exit_codes.crawl_exit_code(report.outcome for report in reports)
+    return code, rows
 
 
 @app.command()
@@ -120,6 +133,7 @@ def crawl(
     replay: Optional[list[Path]] = typer.Option(None, "--replay", help="Answer every request from these WARC files/dirs."),
     archive: Optional[Path] = typer.Option(None, "--archive", help="Write every response to WARC files in this directory."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
+    output: str = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Crawl the given outlets once (one process, one reactor) and store what is new.
@@ -127,7 +141,11 @@ def crawl(
     Exit codes: 0 every source ran; 1 some sources failed or were refused; 4 every source failed;
     2 nothing could run (configuration or storage error, no enabled outlet).
     """
-    raise typer.Exit(_crawl(_settings(config), sources or None, replay, archive, verbose))
+    _check_output(output)
+    code, rows = _crawl(_settings(config), sources or None, replay, archive, verbose, output)
+    if output == "json":
+        print_json({"exit_code": code, "sources": rows})
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -136,6 +154,7 @@ def run(
     replay: Optional[list[Path]] = typer.Option(None, "--replay", help="Answer every request from these WARC files/dirs."),
     archive: Optional[Path] = typer.Option(None, "--archive"),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
+    output: str = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Crawl every enabled outlet, then report what is stored per source.
@@ -143,22 +162,25 @@ def run(
     Exit codes: 0 every source ran; 1 some sources failed or were refused; 4 every source failed;
     2 nothing could run (configuration or storage error, no enabled outlet).
     """
+    _check_output(output)
     settings = _settings(config)
-    code = _crawl(settings, None, replay, archive, verbose)
-    _print_store_report(settings)
+    code, rows = _crawl(settings, None, replay, archive, verbose, output)
+    stored = _print_store_report(settings, output)
+    if output == "json":
+        print_json({"exit_code": code, "sources": rows, "stored": stored})
     raise typer.Exit(code)
 
 
-def _print_store_report(settings: Settings) -> None:
+def _print_store_report(settings: Settings, output: str = "table") -> list[dict[str, Any]]:
     from sqlalchemy import func, select
 
     from crawler.fetch.runner import open_store
     from storage.models import Article
 
     engine, sessions = open_store(settings)
-    table = Table(title=f"stored in {engine.url.render_as_string(hide_password=True)}")
-    for column in ("outlet", "articles", "full text", "lead/metadata only", "relevant"):
-        table.add_column(column)
+    columns = ("outlet", "articles", "full text", "lead/metadata only", "relevant")
+    table = make_table(out, *columns, title=f"stored in {engine.url.render_as_string(hide_password=True)}")
+    stored: list[dict[str, Any]] = []
     with sessions() as session:
         rows = session.execute(
             select(
@@ -170,8 +192,11 @@ def _print_store_report(settings: Settings) -> None:
             ).group_by(Article.outlet).order_by(Article.outlet)
         )
         for outlet, count, full, partial, relevant in rows:
+            stored.append({"outlet": outlet, "articles": count, "full": full or 0, "partial": partial or 0, "relevant": relevant or 0})
             table.add_row(outlet, str(count), str(full or 0), str(partial or 0), str(relevant or 0))
-    out.print(table)
+    if output != "json":
+        out.print(table)
+    return stored
 
 
 def int_type():  # type: ignore[no-untyped-def]
@@ -216,9 +241,7 @@ def sources(config: Optional[Path] = ConfigOption, as_json: bool = typer.Option(
     if as_json:
         out.print_json(json.dumps(rows))
         return
-    table = Table(title="sources")
-    for column in ("name", "lang", "enabled", "routes", "health", "reason", "last run"):
-        table.add_column(column)
+    table = make_table(out, "name", "lang", "enabled", "routes", "health", "reason", "last run", title="sources")
     for row in rows:
         table.add_row(
             row["name"], row["language"], "yes" if row["enabled"] else f"no ({row['disabled_reason'] or 'config'})",
@@ -248,9 +271,7 @@ def articles_list(
         statement = statement.where(Article.outlet == outlet)
     if relevant:
         statement = statement.where(Article.relevant.is_(True))
-    table = Table()
-    for column in ("id", "outlet", "lang", "status", "published", "score", "title"):
-        table.add_column(column)
+    table = make_table(out, "id", "outlet", "lang", "status", "published", "score", "title")
     with sessions() as session:
         for article in session.scalars(statement):
             published = article.published_at.strftime("%Y-%m-%d %H:%M") if article.published_at else "-"

@@ -11,9 +11,8 @@ import typer
 
 def register(app: typer.Typer) -> None:
     # crawler.cli.app is imported here, not at module level: it imports this module while it loads.
-    from rich.table import Table
-
     from crawler.cli.app import ConfigOption, _settings, console, edge_errors, out
+    from crawler.cli.output import make_table
 
     @app.command("schedule")
     @edge_errors
@@ -94,9 +93,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             out.print_json(json.dumps(rows, default=str))
             return
-        table = Table(title="source health")
-        for column in ("source", "state", "reason", "runs", "items", "new", "silent (days)"):
-            table.add_column(column)
+        table = make_table(out, "source", "state", "reason", "runs", "items", "new", "silent (days)", title="source health")
         colours = {"healthy": "green", "degraded": "yellow", "failing": "red", "blocked": "magenta"}
         for row in rows:
             details = row["details"]

@@ -71,8 +71,10 @@ def heartbeat_ok(path: Path, stale_s: float = HEARTBEAT_STALE_S, now: float | No
 
 def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # "Running job ..." twice per job drowns the log; warnings (skips, misfires) still come through.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # "Running job ..." twice per job drowns the log; warnings (skips, misfires) still come through. Alembic says
+    # "Context impl …" and "Running upgrade …" at every start: about itself, not the schedule.
+    for name in ("apscheduler", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:
