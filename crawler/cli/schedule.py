@@ -30,9 +30,19 @@ def register(app: typer.Typer) -> None:
         events: Optional[Path] = typer.Option(None, "--events", help="Append scheduling events as JSON lines to this file."),
         heartbeat: Optional[Path] = typer.Option(None, "--heartbeat", help="Heartbeat file for health checks."),
         healthcheck: bool = typer.Option(False, "--healthcheck", help="Exit 0 if the running daemon's heartbeat is fresh."),
-        minute_seconds: float = typer.Option(60.0, "--minute-seconds", hidden=True),
+        replay: Optional[list[Path]] = typer.Option(
+            None, "--replay", help="Answer every crawl from these WARC files/dirs (offline; e.g. build/demo-archive)."
+        ),
+        once: bool = typer.Option(False, "--once", help="Run every crawl and the digest once, then exit (exit codes as crawl)."),
+        minute_seconds: float = typer.Option(
+            60.0, "--minute-seconds", help="Seconds in a scheduler minute: 1 compresses the clock (an hour per minute)."
+        ),
     ) -> None:
-        """Run the scheduler daemon: every enabled outlet on its interval or cron, the digest, housekeeping."""
+        """Run the scheduler daemon: every enabled outlet on its interval or cron, the digest, housekeeping.
+
+        It logs its plan at start (job, trigger, next run). Watch it offline with --replay DIR and a compressed
+        clock (--minute-seconds 1), or --once.
+        """
         from crawler.schedule import main as scheduler
 
         heartbeat_path = heartbeat or scheduler.DEFAULT_HEARTBEAT
@@ -49,6 +59,8 @@ def register(app: typer.Typer) -> None:
             heartbeat_path=heartbeat_path,
             archive_dir=archive_dir,
             log_dir=log_dir,
+            replay=tuple(replay or ()),
+            once=once,
         )
         raise typer.Exit(scheduler.run_daemon(settings, options))
 

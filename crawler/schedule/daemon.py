@@ -45,6 +45,7 @@ from crawler.schedule.plans import (
     plan_crawls,
     utcnow,
 )
+from crawler.schedule.replay import log_plan, replay_dispatcher
 from crawler.schedule.timetable import HEARTBEAT_EVERY_S, build_scheduler
 from storage import maintenance
 
@@ -82,6 +83,8 @@ class DaemonOptions:
     archive_dir: Path | None = None  # crawls write WARCs here; housekeeping prunes it
     log_dir: Path | None = None  # child output per source; None = inherit the daemon's stdout/stderr
     stagger_s: float = START_STAGGER_S
+    replay: tuple[Path, ...] = ()  # answer every crawl from these WARC files/dirs (crawler/schedule/replay.py)
+    once: bool = False  # run each crawl and the digest once, then exit
     db_wait_s: float = 0.0  # the daemon waits DB_WAIT_S for the database at start; one-off jobs do not
 
 
@@ -108,6 +111,10 @@ class Daemon:
         scale = self.options.minute_seconds / 60.0
         self.crawl_timeout_s = settings.schedule.crawl_timeout_minutes * 60 * scale
         self.supervisor = ProcessSupervisor(grace_s=grace_seconds(settings))
+        if dispatcher is None and self.options.replay:
+            dispatcher = replay_dispatcher(
+                settings, self.supervisor, self.crawl_timeout_s, self.options.replay, log_dir=self.options.log_dir
+            )
         self.dispatcher = dispatcher or make_dispatcher(
             settings, self.supervisor, self.crawl_timeout_s, log_dir=self.options.log_dir, archive_dir=self.options.archive_dir
         )
@@ -340,6 +347,7 @@ class Daemon:
             minute_seconds=self.options.minute_seconds,
         )
         scheduler.start()
+        log_plan(scheduler)
 
     def request_stop(self, signum: int | None = None, _frame: Any = None) -> None:
         if self.stop_requested.is_set():

@@ -181,3 +181,14 @@ def _digest_missed(daemon: Daemon, now: datetime, hours: int, minutes: int) -> b
     if latest is not None and latest.tzinfo is None:
         latest = latest.replace(tzinfo=timezone.utc)
     return latest is None or latest < due
+
+
+def describe_plan(scheduler: BackgroundScheduler, now: datetime) -> list[tuple[str, str, datetime | None]]:
+    """(job, trigger, next run) for every job, soonest first: what the daemon prints when it starts."""
+    rows = []
+    for job in scheduler.get_jobs():
+        # A job added before the scheduler starts has no next_run_time yet unless it was given one.
+        upcoming = getattr(job, "next_run_time", None) or job.trigger.get_next_fire_time(None, now)
+        rows.append((job.id, str(job.trigger), upcoming))
+    return sorted(rows, key=lambda row: (row[2] is None, row[2] or now, row[0]))
+
