@@ -26,6 +26,17 @@ app.add_typer(articles_app, name="articles")
 console = make_console(stderr=True)
 out = make_console()
 OutputOption = typer.Option("table", "--output", "-o", help="table (for people) or json (one document on stdout, for scripts).")
+RecheckOption = typer.Option(
+    False, "--recheck", help="Re-fetch now every known article the listings name (edits, take-downs), whatever its age."
+)
+# --recheck: every known article counts as young (this window) and due (checked more than 0 hours ago).
+RECHECK_ALL_WINDOW_HOURS = 24 * 365 * 100
+
+
+def _with_recheck(settings: Settings) -> Settings:
+    """The settings with crawl.recheck_* opened wide, for one run only (the file keeps its values)."""
+    crawl = settings.crawl.model_copy(update={"recheck_every_hours": 0, "recheck_window_hours": RECHECK_ALL_WINDOW_HOURS})
+    return settings.model_copy(update={"crawl": crawl})
 ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: ./coverwatch.toml or $COVERWATCH_CONFIG).")
 
 
@@ -134,6 +145,7 @@ def crawl(
     archive: Optional[Path] = typer.Option(None, "--archive", help="Write every response to WARC files in this directory."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
     output: str = OutputOption,
+    recheck: bool = RecheckOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Crawl the given outlets once (one process, one reactor) and store what is new.
@@ -142,7 +154,8 @@ def crawl(
     2 nothing could run (configuration or storage error, no enabled outlet).
     """
     _check_output(output)
-    code, rows = _crawl(_settings(config), sources or None, replay, archive, verbose, output)
+    settings = _with_recheck(_settings(config)) if recheck else _settings(config)
+    code, rows = _crawl(settings, sources or None, replay, archive, verbose, output)
     if output == "json":
         print_json({"exit_code": code, "sources": rows})
     raise typer.Exit(code)
