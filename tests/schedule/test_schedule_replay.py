@@ -48,6 +48,10 @@ def test_schedule_replay_once_runs_offline_and_prints_its_plan(tmp_path: Path, d
     assert "crawl:reuters" not in jobs  # switched off
     assert "cron[hour='7', minute='0']" in jobs["digest"] and "next run 20" in jobs["digest"]
     assert "interval[" in jobs["crawl:ynetnews"]
+    assert "alembic" not in result.stderr  # no third-party chatter at INFO at start
+    crawl_log = (tmp_path / "logs" / "crawl-tass_ru.log").read_text(encoding="utf-8")
+    assert "ScrapyDeprecationWarning" not in crawl_log and "Traceback" not in crawl_log
+    assert "…" not in crawl_log and "blocked:stormwall" in crawl_log  # the summary table at full width in a log file
     recorded = [json.loads(line) for line in events.read_text(encoding="utf-8").splitlines()]
     finished = {event["source"]: event for event in recorded if event["event"] == "finished"}
     assert finished["ynetnews"]["status"] == "ok" and finished["tass_ru"]["rc"] == 4
