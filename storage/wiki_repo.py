@@ -21,6 +21,8 @@ from storage.repo import insert_ignore, utcnow
 
 WIKIPEDIA_OUTLET = "wikipedia"
 VERSION_KIND = "revision"
+# change_summary flag of the revisions stored at a page's first sight (its baseline history).
+FIRST_SIGHT = "first_sight"
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,9 @@ def record_revisions(session: Session, page: WatchedPage, revisions: Sequence[Re
     now = utcnow()
     article, created = _page_row(session, page, now)
     known = stored_revision_ids(session, article.id)
+    # The history fetched at a watcher's first sight of a page is its baseline, not news: marked, so the digest
+    # reports only revisions learned afterwards.
+    first_sight = not known
     number = session.scalar(select(func.max(ArticleVersion.version_no)).where(ArticleVersion.article_id == article.id)) or 0
     stored = 0
     for revision in revisions:
@@ -149,7 +154,8 @@ def record_revisions(session: Session, page: WatchedPage, revisions: Sequence[Re
         session.add(
             ArticleVersion(
                 article_id=article.id, version_no=number, fetched_at=now, title=page.title, text=revision.text or "",
-                content_hash=revision.content_hash, change_summary=dict(revision.change_summary), kind=VERSION_KIND,
+                content_hash=revision.content_hash, kind=VERSION_KIND,
+                change_summary={**revision.change_summary, FIRST_SIGHT: True} if first_sight else dict(revision.change_summary),
                 revision_id=revision.revision_id, revision_user=revision.user, revision_comment=revision.comment,
                 revision_size=revision.size, revision_timestamp=revision.timestamp,
             )
@@ -197,7 +203,7 @@ def revision_history(session: Session, lang: str, pageid: int) -> list[ArticleVe
 def changes_since(session: Session, since: datetime) -> list[WikiChange]:
     """Revisions made since `since` (by their Wikipedia timestamp), per language, oldest first: what the digest reports.
 
-    The history fetched at a page's first sight is older than the window, so it is not reported as news.
+    The history fetched at a page's first sight is its baseline, not news: it is left out whatever its timestamps.
     """
     statement = (
         select(ArticleVersion, Article)
@@ -213,4 +219,5 @@ def changes_since(session: Session, since: datetime) -> list[WikiChange]:
             timestamp=version.revision_timestamp, change_summary=dict(version.change_summary or {}),
         )
         for version, article in session.execute(statement)
+        if not (version.change_summary or {}).get(FIRST_SIGHT)
     ]

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from crawler import exit_codes
+from crawler.cli.output import OUTPUT_FORMATS, make_console, make_table, print_json
 from crawler.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="coverwatch: watch outlets for Russia–Hamas coverage and build a daily digest.", no_args_is_help=True)
@@ -23,8 +23,20 @@ app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.add_typer(articles_app, name="articles")
 
-console = Console(stderr=True)
-out = Console()
+console = make_console(stderr=True)
+out = make_console()
+OutputOption = typer.Option("table", "--output", "-o", help="table (for people) or json (one document on stdout, for scripts).")
+RecheckOption = typer.Option(
+    False, "--recheck", help="Re-fetch now every known article the listings name (edits, take-downs), whatever its age."
+)
+# --recheck: every known article counts as young (this window) and due (checked more than 0 hours ago).
+RECHECK_ALL_WINDOW_HOURS = 24 * 365 * 100
+
+
+def _with_recheck(settings: Settings) -> Settings:
+    """The settings with crawl.recheck_* opened wide, for one run only (the file keeps its values)."""
+    crawl = settings.crawl.model_copy(update={"recheck_every_hours": 0, "recheck_window_hours": RECHECK_ALL_WINDOW_HOURS})
+    return settings.model_copy(update={"crawl": crawl})
 ConfigOption = typer.Option(None, "--config", "-c", help="Config file (default: ./coverwatch.toml or $COVERWATCH_CONFIG).")
 
 
@@ -42,13 +54,13 @@ def edge_errors(function: Callable[..., Any]) -> Callable[..., Any]:
         except ConfigError as error:
             # soft_wrap: one line whatever the terminal width, so logs and scripts see one line.
             console.print(f"[red]config error:[/red] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exit_codes.NOTHING_RAN) from None
         except StorageUnavailable as error:
             console.print(f"[red]storage error:[/red] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exit_codes.NOTHING_RAN) from None
         except DBAPIError as error:  # the database failed outside the crawl's own handling (a full disk at the lease)
             console.print(f"[red]storage error:[/red] {_driver_reason(error)}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exit_codes.NOTHING_RAN) from None
 
     return wrapper
 
@@ -97,14 +109,24 @@ def db_upgrade(config: Optional[Path] = ConfigOption) -> None:
 # --- crawling -----------------------------------------------------------------------------------------------
 
 
-def _crawl(settings: Settings, names: list[str] | None, replay: list[Path] | None, archive: Optional[Path], verbose: bool) -> int:
+def _check_output(output: str) -> None:
+    if output not in OUTPUT_FORMATS:
+        raise ConfigError(f"--output {output!r}: one of {', '.join(OUTPUT_FORMATS)}")
+
+
+def _crawl(
+    settings: Settings, names: list[str] | None, replay: list[Path] | None, archive: Optional[Path], verbose: bool, output: str = "table"
+) -> tuple[int, list[dict[str, Any]]]:
+    """Crawl and print the summary table (unless `output` is json); the exit code and the reports as dicts."""
+    from dataclasses import asdict
+
     from crawler.fetch.runner import run_crawl
     from spiders.registry import select_outlets
 
     outlets = select_outlets(settings, names)
     if not outlets:
         console.print("no enabled outlets to crawl")
-        return 0
+        return exit_codes.NOTHING_RAN, []
     for path in replay or []:
         if not path.exists():
             raise ConfigError(f"--replay {path}: no such file or directory")
@@ -116,9 +138,12 @@ def _crawl(settings: Settings, names: list[str] | None, replay: list[Path] | Non
             status.update("crawling… " + ", ".join(f"{name}: {n}" for name, n in sorted(counts.items())))
 
         reports = run_crawl(settings, outlets, replay=replay, archive_dir=archive, on_item=on_item, log_level="INFO" if verbose else "WARNING")
-    table = Table(title="crawl summary")
-    for column in ("source", "outcome", "requests", "items", "new", "updated", "failures", "blocked", "top failure reasons"):
-        table.add_column(column)
+    code = exit_codes.crawl_exit_code(report.outcome for report in reports)
+    rows = [asdict(report) for report in reports]
+    if output == "json":
+        return code, rows
+    columns = ("source", "outcome", "requests", "items", "new", "updated", "failures", "blocked", "top failure reasons")
+    table = make_table(out, *columns, title="crawl summary")
     for report in reports:
         reasons = sorted((report.failures_by_reason or {}).items(), key=lambda kv: -kv[1])[:3]
         table.add_row(
@@ -126,7 +151,7 @@ def _crawl(settings: Settings, names: list[str] | None, replay: list[Path] | Non
             str(report.updated_articles), str(report.failures), str(report.blocked), ", ".join(f"{k}×{v}" for k, v in reasons),
         )
     out.print(table)
-    return 1 if any(report.outcome == "failed" for report in reports) and len(reports) == 1 else 0
+    return code, rows
 
 
 @app.command()
@@ -136,15 +161,26 @@ def crawl(
     replay: Optional[list[Path]] = typer.Option(None, "--replay", help="Answer every request from these WARC files/dirs."),
     archive: Optional[Path] = typer.Option(None, "--archive", help="Write every response to WARC files in this directory."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
+    output: str = OutputOption,
+    recheck: bool = RecheckOption,
     config: Optional[Path] = ConfigOption,
     supervised_by: Optional[int] = typer.Option(None, "--supervised-by", hidden=True, help="Stop when this parent process is gone (the daemon sets it)."),
 ) -> None:
-    """Crawl the given outlets once (one process, one reactor) and store what is new."""
+    """Crawl the given outlets once (one process, one reactor) and store what is new.
+
+    Exit codes: 0 every source ran; 1 some sources failed or were refused; 4 every source failed;
+    2 nothing could run (configuration or storage error, no enabled outlet).
+    """
     if supervised_by is not None:
         from crawler.schedule.local import stop_when_orphaned
 
         stop_when_orphaned(supervised_by)
-    raise typer.Exit(_crawl(_settings(config), sources or None, replay, archive, verbose))
+    _check_output(output)
+    settings = _with_recheck(_settings(config)) if recheck else _settings(config)
+    code, rows = _crawl(settings, sources or None, replay, archive, verbose, output)
+    if output == "json":
+        print_json({"exit_code": code, "sources": rows})
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -153,25 +189,33 @@ def run(
     replay: Optional[list[Path]] = typer.Option(None, "--replay", help="Answer every request from these WARC files/dirs."),
     archive: Optional[Path] = typer.Option(None, "--archive"),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
+    output: str = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
-    """Crawl every enabled outlet, then report what is stored per source."""
+    """Crawl every enabled outlet, then report what is stored per source.
+
+    Exit codes: 0 every source ran; 1 some sources failed or were refused; 4 every source failed;
+    2 nothing could run (configuration or storage error, no enabled outlet).
+    """
+    _check_output(output)
     settings = _settings(config)
-    code = _crawl(settings, None, replay, archive, verbose)
-    _print_store_report(settings)
+    code, rows = _crawl(settings, None, replay, archive, verbose, output)
+    stored = _print_store_report(settings, output)
+    if output == "json":
+        print_json({"exit_code": code, "sources": rows, "stored": stored})
     raise typer.Exit(code)
 
 
-def _print_store_report(settings: Settings) -> None:
+def _print_store_report(settings: Settings, output: str = "table") -> list[dict[str, Any]]:
     from sqlalchemy import func, select
 
     from crawler.fetch.runner import open_store
     from storage.models import Article
 
     engine, sessions = open_store(settings)
-    table = Table(title=f"stored in {engine.url.render_as_string(hide_password=True)}")
-    for column in ("outlet", "articles", "full text", "lead/metadata only", "relevant"):
-        table.add_column(column)
+    columns = ("outlet", "articles", "full text", "lead/metadata only", "relevant")
+    table = make_table(out, *columns, title=f"stored in {engine.url.render_as_string(hide_password=True)}")
+    stored: list[dict[str, Any]] = []
     with sessions() as session:
         rows = session.execute(
             select(
@@ -183,8 +227,11 @@ def _print_store_report(settings: Settings) -> None:
             ).group_by(Article.outlet).order_by(Article.outlet)
         )
         for outlet, count, full, partial, relevant in rows:
+            stored.append({"outlet": outlet, "articles": count, "full": full or 0, "partial": partial or 0, "relevant": relevant or 0})
             table.add_row(outlet, str(count), str(full or 0), str(partial or 0), str(relevant or 0))
-    out.print(table)
+    if output != "json":
+        out.print(table)
+    return stored
 
 
 def int_type():  # type: ignore[no-untyped-def]
@@ -229,9 +276,7 @@ def sources(config: Optional[Path] = ConfigOption, as_json: bool = typer.Option(
     if as_json:
         out.print_json(json.dumps(rows))
         return
-    table = Table(title="sources")
-    for column in ("name", "lang", "enabled", "routes", "health", "reason", "last run"):
-        table.add_column(column)
+    table = make_table(out, "name", "lang", "enabled", "routes", "health", "reason", "last run", title="sources")
     for row in rows:
         table.add_row(
             row["name"], row["language"], "yes" if row["enabled"] else f"no ({row['disabled_reason'] or 'config'})",
@@ -261,9 +306,7 @@ def articles_list(
         statement = statement.where(Article.outlet == outlet)
     if relevant:
         statement = statement.where(Article.relevant.is_(True))
-    table = Table()
-    for column in ("id", "outlet", "lang", "status", "published", "score", "title"):
-        table.add_column(column)
+    table = make_table(out, "id", "outlet", "lang", "status", "published", "score", "title")
     with sessions() as session:
         for article in session.scalars(statement):
             published = article.published_at.strftime("%Y-%m-%d %H:%M") if article.published_at else "-"
@@ -325,21 +368,26 @@ def extract(
                 refused += 1
                 console.print(f"input error: {path}: {error.detail}", highlight=False, soft_wrap=True)
             record = {"path": str(path), "url": url, "title": None, "text": "", "published_at": None, "language": None, "authors": [], "error": str(error)}
+        # `id` lets `coverwatch relevance` (which reports each input's id) compose with this output in a pipe.
+        record = {"id": record.get("url") or str(path), **record}
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     raise typer.Exit(2 if refused else 1 if failed == len(files) else 0)
 
 
 @app.command("relevance")
 def relevance_command(
-    file: Path = typer.Argument(..., help="JSONL with objects {id, lang, title, text}."),
+    file: str = typer.Argument("-", help="JSONL with objects {id, lang, title, text}; '-' (the default) reads stdin."),
     threshold: Optional[float] = typer.Option(None, help="Override the profile's threshold."),
     profile: Optional[Path] = typer.Option(None, help="Topic profile TOML (default: the shipped one)."),
 ) -> None:
-    """Score each object for topic relevance: prints {id, relevant, score, matches} per line (stable interface)."""
+    """Score each object for topic relevance: prints {id, relevant, score, matches} per line (stable interface).
+
+    Composes with extract: `coverwatch extract page.html | coverwatch relevance`.
+    """
     from crawler.relevance.assess import load_profile, relevance_jsonl
 
     loaded = load_profile(profile)
-    with file.open(encoding="utf-8") as stream:
+    with (open(0, encoding="utf-8", closefd=False) if file == "-" else Path(file).open(encoding="utf-8")) as stream:
         for result in relevance_jsonl(stream, loaded, threshold):
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
 

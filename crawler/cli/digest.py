@@ -29,7 +29,9 @@ def register(app: typer.Typer) -> None:
         """Write the daily digest (HTML, Markdown, text, Atom) and print the paths of the files."""
         from crawler.digest.mailer import MailError
         from crawler.digest.run import FORMATS, produce_digest
+        from crawler.digest.format import window_label
         from crawler.digest.window import parse_day, parse_since
+        from crawler.wording import plural
         from crawler.fetch.runner import open_store
 
         settings = load_settings(config)
@@ -57,9 +59,12 @@ def register(app: typer.Typer) -> None:
             typer.echo(str(path))
         data = outcome.data
         state = "new" if outcome.record.changed else "unchanged"
+        # The file is named for the day its window starts (digest.time to digest.time): say which window that is,
+        # so "digest-2026-12-06" read at 02:45 on the 7th is not mistaken for yesterday's finished digest.
         console.print(
-            f"digest {data.day}: {len(data.items)} stories, {len(data.near_misses)} near misses, "
-            f"{len(data.health)} sources with problems ({state}{'' if data.complete else ', day still in progress'}); "
+            f"digest {data.day} ({window_label(data)}): {plural(len(data.items), 'story', 'stories')}, "
+            f"{plural(len(data.near_misses), 'near miss', 'near misses')}, "
+            f"{plural(len(data.health), 'source')} with problems ({state}); "
             f"email: {outcome.sent}" + (f" (refused: {', '.join(outcome.refused)})" if outcome.refused else ""),
             highlight=False,
         )

@@ -23,7 +23,8 @@ def register(app: typer.Typer) -> None:
         config: Path | None = CONFIG_OPTION,
     ) -> None:
         """Look for a site's feeds and sitemaps (robots.txt, <link rel=alternate>, common paths) and print a
-        coverwatch.toml block that watches it. Requests use the configured User-Agent and obey robots.txt."""
+        coverwatch.toml block that watches it. Requests use the configured User-Agent and obey robots.txt.
+        Exits 1, printing no block, when the site answered nothing (no network, a name that does not resolve)."""
         from rich.console import Console
 
         from crawler.cli.app import edge_errors
@@ -41,6 +42,10 @@ def register(app: typer.Typer) -> None:
             result = run_probe(url, fetch, max_requests=max_requests)
             for tried, outcome in result.tried:
                 console.print(f"  {outcome:<40} {tried}", highlight=False, markup=False)
+            if not result.answered:
+                # A block built from no answer at all would be a guess: say so and fail, so a script notices.
+                console.print(f"no answer from {result.host}: offline, or the name does not resolve; no block printed", highlight=False)
+                raise typer.Exit(1)
             if not result.found:
                 console.print("no feed or sitemap found: the block below uses Google News and GDELT instead", highlight=False)
             typer.echo(config_block(result, name))

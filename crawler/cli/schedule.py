@@ -11,9 +11,8 @@ import typer
 
 def register(app: typer.Typer) -> None:
     # crawler.cli.app is imported here, not at module level: it imports this module while it loads.
-    from rich.table import Table
-
     from crawler.cli.app import ConfigOption, _settings, console, edge_errors, out
+    from crawler.cli.output import make_table
 
     @app.command("schedule")
     @edge_errors
@@ -31,9 +30,19 @@ def register(app: typer.Typer) -> None:
         events: Optional[Path] = typer.Option(None, "--events", help="Append scheduling events as JSON lines to this file."),
         heartbeat: Optional[Path] = typer.Option(None, "--heartbeat", help="Heartbeat file for health checks."),
         healthcheck: bool = typer.Option(False, "--healthcheck", help="Exit 0 if the running daemon's heartbeat is fresh."),
-        minute_seconds: float = typer.Option(60.0, "--minute-seconds", hidden=True),
+        replay: Optional[list[Path]] = typer.Option(
+            None, "--replay", help="Answer every crawl from these WARC files/dirs (offline; e.g. build/demo-archive)."
+        ),
+        once: bool = typer.Option(False, "--once", help="Run every crawl and the digest once, then exit (exit codes as crawl)."),
+        minute_seconds: float = typer.Option(
+            60.0, "--minute-seconds", help="Seconds in a scheduler minute: 1 compresses the clock (an hour per minute)."
+        ),
     ) -> None:
-        """Run the scheduler daemon: every enabled outlet on its interval or cron, the digest, housekeeping."""
+        """Run the scheduler daemon: every enabled outlet on its interval or cron, the digest, housekeeping.
+
+        It logs its plan at start (job, trigger, next run). Watch it offline with --replay DIR and a compressed
+        clock (--minute-seconds 1), or --once.
+        """
         from crawler.schedule import main as scheduler
 
         heartbeat_path = heartbeat or scheduler.DEFAULT_HEARTBEAT
@@ -50,6 +59,8 @@ def register(app: typer.Typer) -> None:
             heartbeat_path=heartbeat_path,
             archive_dir=archive_dir,
             log_dir=log_dir,
+            replay=tuple(replay or ()),
+            once=once,
         )
         raise typer.Exit(scheduler.run_daemon(settings, options))
 
@@ -94,9 +105,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             out.print_json(json.dumps(rows, default=str))
             return
-        table = Table(title="source health")
-        for column in ("source", "state", "reason", "runs", "items", "new", "silent (days)"):
-            table.add_column(column)
+        table = make_table(out, "source", "state", "reason", "runs", "items", "new", "silent (days)", title="source health")
         colours = {"healthy": "green", "degraded": "yellow", "failing": "red", "blocked": "magenta"}
         for row in rows:
             details = row["details"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from crawler.digest.data import Carrier, DigestData, DigestItem, SourceHealth
 from crawler.publisher_time import publisher_label
+from crawler.wording import plural
 
 STATUS_NOTES = {
     "lead_only": "lead only: the full text could not be fetched",
@@ -26,10 +28,18 @@ PROBLEM_LABELS = {
 # Unicode first-strong isolate / pop directional isolate: the plain-text form of <bdi>, so an Arabic title in
 # an English sentence (or the reverse) never reorders the words around it.
 FSI, PDI = "\u2068", "\u2069"
+# Bidi classes that can reorder the left-to-right text around them: right-to-left letters, Arabic digits and the
+# explicit embedding/override/isolate controls (an unclosed one in untrusted text would leak past the field).
+_NEEDS_ISOLATE = frozenset({"R", "AL", "AN", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"})
+
+
+def needs_isolate(text: str) -> bool:
+    return any(unicodedata.bidirectional(ch) in _NEEDS_ISOLATE for ch in text)
 
 
 def isolate(text: str) -> str:
-    return f"{FSI}{text}{PDI}" if text else text
+    """The text in FSI…PDI when it could reorder the English around it; left-to-right text ("score 1.00") as is."""
+    return f"{FSI}{text}{PDI}" if text and needs_isolate(text) else text
 
 
 def local_time(value: datetime, zone: str) -> str:
@@ -78,13 +88,13 @@ def title_line(data: DigestData) -> str:
 def summary_line(data: DigestData) -> str:
     items = data.items
     outlets = {item.outlet for item in items} | {c.outlet for item in items for c in item.also_in}
-    parts = [f"{len(items)} {'story' if len(items) == 1 else 'stories'} from {len(outlets)} {'outlet' if len(outlets) == 1 else 'outlets'}"]
+    parts = [f"{plural(len(items), 'story', 'stories')} from {plural(len(outlets), 'outlet')}"]
     if data.changes:
-        parts.append(f"{len(data.changes)} edits/take-downs")
+        parts.append(plural(len(data.changes), "edit/take-down", "edits/take-downs"))
     if data.wiki_changes:
-        parts.append(f"{len(data.wiki_changes)} Wikipedia changes")
+        parts.append(plural(len(data.wiki_changes), "Wikipedia change"))
     if data.health:
-        parts.append(f"{len(data.health)} sources with problems")
+        parts.append(f"{plural(len(data.health), 'source')} with problems")
     return "; ".join(parts)
 
 

@@ -28,6 +28,7 @@ from crawler.digest.snippet import direction, matched_terms, snippet, title_segm
 from crawler.digest.stories import fold_stories
 from crawler.digest.window import Window, current_day, day_window, since_window
 from storage.models import Article, ArticleVersion, CrawlRun, Digest, Failure, HealthEvent, Source
+from storage.wiki_repo import FIRST_SIGHT
 
 # Used when neither the settings nor the topic profile can say (the profile format's own default).
 DEFAULT_THRESHOLD = 0.5
@@ -364,6 +365,8 @@ def _wiki_changes(session: Session, window: Window) -> tuple[WikiChange, ...]:
     )
     changes = []
     for version, article in rows:
+        if (version.change_summary or {}).get(FIRST_SIGHT):
+            continue  # the history fetched at a watcher's first sight of a page is its baseline, not a change
         lang = article.wiki_lang or article.language or "?"
         title = version.title or article.title or article.url
         if version.kind == "first":

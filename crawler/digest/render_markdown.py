@@ -7,13 +7,18 @@ import re
 from crawler.digest import format as fmt
 from crawler.digest.data import DigestData, DigestItem, Segment
 
-# Every character CommonMark could read as syntax or raw HTML inside inline text; backslash-escaped.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&-])")
+# The characters CommonMark (and GFM's ~strikethrough~) reads as syntax or raw HTML inside inline text:
+# backslash-escaped. "(", "#", "-" and the like are syntax only after "]" or at a line start, so "ynet (Hebrew)"
+# stays as written; the start of each text is escaped apart (_BLOCK_START), since a snippet may begin a line.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;)|!(?=\[))")
+# What opens a block at a line start: heading, list item, setext underline, table row, ordered list number.
+_BLOCK_START = re.compile(r"^(\s*)([#+=|-]|\d+[.)])")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
 
 def md_escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", _NEWLINES.sub(" ", text))
+    escaped = _MD_SPECIAL.sub(r"\\\1", _NEWLINES.sub(" ", text))
+    return _BLOCK_START.sub(lambda m: f"{m.group(1)}{m.group(2)[:-1]}\\{m.group(2)[-1]}" if m.group(2)[0].isdigit() else f"{m.group(1)}\\{m.group(2)}", escaped)
 
 
 def md_url(url: str) -> str:

@@ -53,6 +53,17 @@ def file_stem(data: DigestData) -> str:
     return f"digest-{data.day}"
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it (os.umask sets it, racing other threads); 0o022 if unknown."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
 def write_if_changed(path: Path, content: str) -> bool:
     """Atomically replace `path` with `content` unless it already holds exactly that; True when written."""
     encoded = content.encode("utf-8")
@@ -65,6 +76,8 @@ def write_if_changed(path: Path, content: str) -> bool:
             stream.write(encoded)
             stream.flush()
             os.fsync(stream.fileno())
+        # mkstemp makes the file 0600; a digest is for the team to read: the mode a plain open() would give.
+        os.chmod(temp, 0o666 & ~current_umask())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -3,7 +3,7 @@
 Pure: data in, data out, no Scrapy, no database. crawler/fetch/processing.py (ArticleProcessor) calls these when it
 stores a lead whose route is an aggregator's:
 
-- `owning_outlet(lead.url, lead.publisher_domain, outlets)`: which watched outlet a result belongs to. Google News
+- `owning_outlet(lead.url, lead.publisher_domain, outlets, language)`: which watched outlet a result belongs to. Google News
   links are opaque news.google.com tokens, so only the `<source url>` publisher domain can say; a GDELT result
   carries the article's own URL (research/outlets.md §8).
 - `headline(title, route)`: the story's headline without Google's " - Publisher" suffix.
@@ -16,7 +16,7 @@ stores a lead whose route is an aggregator's:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -43,8 +43,11 @@ class OutletLike(Protocol):
 
     enabled: bool
     domains: tuple[str, ...]
+    language: str | None
 
     def owns(self, url: str) -> bool: ...
+
+    def is_article_url(self, url: str) -> bool: ...
 
 
 def publisher_url(publisher: str | None) -> str | None:
@@ -55,22 +58,34 @@ def publisher_url(publisher: str | None) -> str | None:
     return value if "://" in value else f"https://{value}"
 
 
-def owning_outlet(url: str, publisher: str | None, outlets: Mapping[str, OutletLike]) -> str | None:
+def owning_outlet(
+    url: str, publisher: str | None, outlets: Mapping[str, OutletLike], language: str | None = None
+) -> str | None:
     """The watched outlet a result belongs to: by its own URL first (GDELT), else by its publisher (Google News).
 
     Outlets without domains (the aggregators themselves) never own anything; disabled outlets still do, so a
     result is credited to its publisher even while that publisher's own crawl is switched off.
+    Where one domain serves several outlets (one per language edition), the result's own URL matching an outlet's
+    article pattern decides first, then the result's `language` (ISO 639-1) against each outlet's language.
     """
     candidates = [(name, outlet) for name, outlet in outlets.items() if outlet.domains]
     for probe in (url, publisher_url(publisher)):
         if not probe or (urlsplit(probe).hostname or "").endswith("news.google.com"):
             continue
         owners = [name for name, outlet in candidates if outlet.owns(probe)]
+        if len(owners) > 1:
+            owners = _narrowed(owners, lambda name: outlets[name].is_article_url(probe))
+            owners = _narrowed(owners, lambda name: bool(language) and outlets[name].language == language)
         if owners:
-            # Several outlets can share a domain (meduza_ru / meduza_en): the most specific declaration wins, then
-            # the first name, so the answer is stable.
+            # Still several: the most specific domain declaration wins, then the first name, so the answer is stable.
             return min(owners, key=lambda name: (-max(len(d) for d in outlets[name].domains), name))
     return None
+
+
+def _narrowed(names: list[str], keep: Callable[[str], bool]) -> list[str]:
+    """The names that pass `keep`, or all of them when none does (a criterion that says nothing narrows nothing)."""
+    kept = [name for name in names if keep(name)]
+    return kept or names
 
 
 def headline(title: str | None, route: str = GOOGLE_NEWS, publisher_name: str | None = None) -> str | None:

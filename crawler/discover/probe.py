@@ -96,6 +96,11 @@ class ProbeResult:
         return bool(self.feeds or self.sitemaps or self.wordpress_api)
 
     @property
+    def answered(self) -> bool:
+        """The site answered at least one request (any HTTP status): false offline or for a name that does not resolve."""
+        return any(outcome.startswith("HTTP ") for _, outcome in self.tried)
+
+    @property
     def sample_links(self) -> list[str]:
         links: dict[str, None] = {}
         for listing in [*self.feeds, *self.sitemaps]:
@@ -286,7 +291,8 @@ def config_block(result: ProbeResult, name: str | None = None) -> str:
     if result.language:
         lines.append(f"language = {_toml_string(result.language)}")
     else:
-        lines.append("# language = \"ar\"  # not declared by the site: set it, or leave it out to detect per article")
+        # No guessed value: a wrong language would be worse than detecting it per article.
+        lines.append("# language: not declared by the site; set it (he, ar, en, ru), or leave it out to detect per article")
     lines.append(f"domains = [{_toml_string(domain)}]")
     pattern = suggest_article_pattern(result.sample_links, result.host)
     if pattern:

@@ -78,12 +78,14 @@ class ArticleProcessor:
         aliases.pop(key, None)
         outlet_name = outlet.name
         title = article.title or lead.title
-        if lead.route in aggregator.AGGREGATOR_ROUTES:
-            # Google News / GDELT: file the result under the outlet that published it, cleaned of " - Publisher".
-            title = aggregator.headline(title, lead.route)
-            outlet_name = aggregator.owning_outlet(lead.url, lead.publisher_domain, self.outlets) or outlet.name
         # Feeds and aggregators write "iw", "en-US" or "Arabic": store ISO 639-1 codes only.
         language = aggregator.result_language(article.language) or aggregator.result_language(lead.language) or outlet.language
+        if lead.route in aggregator.AGGREGATOR_ROUTES:
+            # Google News / GDELT: file the result under the outlet that published it, cleaned of " - Publisher";
+            # the language tells apart two editions on one domain (meduza.io in Russian and in English).
+            title = aggregator.headline(title, lead.route)
+            owner = aggregator.owning_outlet(lead.url, lead.publisher_domain, self.outlets, language)
+            outlet_name = owner or outlet.name
         scored = relevance.score(title, article.text, language, self.profile, lead=lead.lead, threshold=self.threshold)
         text_hash = dedup.content_hash(article.text) if article.text.strip() else None
         published = article.published

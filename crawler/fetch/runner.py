@@ -74,6 +74,7 @@ def run_crawl(
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.fetch import log_hygiene
     from crawler.fetch.extension import STORAGE_ERRORS, storage_reason
     from spiders.spider_for import spider_class_for
 
@@ -99,9 +100,12 @@ def run_crawl(
         if locked:
             values = scrapy_settings(settings, replay=replay, archive_dir=archive_dir)
             values["LOG_LEVEL"] = log_level
-            process = CrawlerProcess(values, install_root_handler=True)
+            values["LOG_INSTALL_ROOT_HANDLER"] = True  # the setting; the constructor argument is deprecated
+            process = CrawlerProcess(values)
             for outlet in locked:
                 crawler = process.create_crawler(spider_class_for(outlet))
+                # Each crawler replaces Scrapy's root log handler as it starts: filter the one in place by then.
+                crawler.signals.connect(log_hygiene.install, signal=signals.engine_started)
                 if on_item is not None:
                     crawler.signals.connect(lambda item, spider, **_: on_item(spider.name), signal=signals.item_scraped)
                 process.crawl(crawler, outlet=outlet)

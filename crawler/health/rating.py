@@ -16,6 +16,7 @@ from statistics import median
 from typing import Any, Protocol
 
 from crawler.config import HealthSettings
+from crawler.wording import plural
 
 STATE_UNKNOWN = "unknown"  # never completed a run: nothing to judge yet
 STATE_HEALTHY = "healthy"
@@ -225,7 +226,8 @@ def evaluate(
     if seen_informative < settings.min_items and not all(run.unchanged for run in informative):
         return HealthRating(
             STATE_FAILING,
-            f"only {seen_informative} items seen in the last {len(informative)} completed runs (minimum {settings.min_items})"
+            f"only {plural(seen_informative, 'item')} seen in the last {plural(len(informative), 'completed run')} "
+            f"(minimum {settings.min_items})"
             + (f"; failures: {_top(reasons)}" if reasons else "; the listings are empty"),
             details,
         )
@@ -255,6 +257,6 @@ def evaluate(
         return HealthRating(STATE_DEGRADED, "; ".join(problems), details)
     return HealthRating(
         STATE_HEALTHY,
-        f"{seen} items seen, {new} new in the last {n} runs; last new article {_days(silent_for)} ago",
+        f"{plural(seen, 'item')} seen, {new} new in the last {plural(n, 'run')}; last new article {_days(silent_for)} ago",
         details,
     )

@@ -22,6 +22,7 @@ from typing import Any
 
 from crawler.model import Match, Relevance
 from crawler.relevance.match import FIELDS, Hit, HitReport, find_hits
+from crawler.wording import agree, plural
 from crawler.relevance.profile import Profile, ProfileError, load_profile
 from crawler.relevance.scoring import Evidence, collect_evidence, nearest_distance_words, score_from_evidence
 from crawler.textnorm import fold_whitespace
@@ -120,7 +121,7 @@ def explain(
             parts.append("the title names both sides")
         if kinds["sentence"]:
             n = kinds["sentence"]
-            parts.append(f"{n} sentence{'s' if n != 1 else ''} name both sides")
+            parts.append(f"{plural(n, 'sentence')} {agree(n, 'names', 'name')} both sides")
         if kinds["title_one_side"]:
             parts.append("the title names one side and the lead the other")
         if kinds["linked"]:
@@ -132,10 +133,10 @@ def explain(
             n = kinds["adjacent"]
             related = sum(1 for e in evidence if e.kind == "adjacent" and e.cue == "relation")
             with_relation = f", {related} with relation words" if related else ""
-            parts.append(f"{n} pair{'s' if n != 1 else ''} of adjacent sentences name one side each{with_relation}")
+            parts.append(f"{plural(n, 'pair')} of adjacent sentences {agree(n, 'names', 'name')} one side each{with_relation}")
         if kinds["paragraph"]:
             n = kinds["paragraph"]
-            parts.append(f"{n} paragraph{'s' if n != 1 else ''} name both sides in separate sentences")
+            parts.append(f"{plural(n, 'paragraph')} {agree(n, 'names', 'name')} both sides in separate sentences")
         best = max(evidence, key=lambda e: e.value)
         reason = "; ".join(parts) + f"; strongest: {best.field} \u00ab{_quote(best, fields)}\u00bb"
     notes = []
@@ -159,8 +160,8 @@ def explain(
 
 
 def score_document(doc: dict[str, Any], profile: Profile, threshold: float | None = None) -> Relevance:
-    """`score` for a JSON object {title, text, lang, lead?}."""
-    return score(doc.get("title"), doc.get("text") or "", doc.get("lang"), profile, lead=doc.get("lead"),
+    """`score` for a JSON object {title, text, lang, lead?}; `language` (as `coverwatch extract` writes) stands for lang."""
+    return score(doc.get("title"), doc.get("text") or "", doc.get("lang") or doc.get("language"), profile, lead=doc.get("lead"),
                  threshold=threshold)
 
 

@@ -18,19 +18,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from crawler import exit_codes
 from crawler.config import Settings
 from crawler.schedule.dispatch import make_dispatcher
 from crawler.schedule.local import ProcessSupervisor, coverwatch_command
@@ -39,12 +36,12 @@ from crawler.schedule.housekeeping import open_database, prune_archive, record_j
 from crawler.schedule.plans import (
     CrawlPlan,
     OutletSchedule,
-    crontab_weekdays,
-    first_run_time,
     load_outlet_schedules,
     plan_crawls,
     utcnow,
 )
+from crawler.schedule.replay import log_plan, replay_dispatcher
+from crawler.schedule.timetable import HEARTBEAT_EVERY_S, build_scheduler
 from storage import maintenance
 
 log = logging.getLogger("coverwatch.scheduler")
@@ -53,28 +50,12 @@ log = logging.getLogger("coverwatch.scheduler")
 START_STAGGER_S = 5
 # The digest renders from the database; if it takes longer than this something is stuck.
 DIGEST_TIMEOUT_S = 30 * 60
-# A digest missed because the daemon was down is still sent if the daemon is back within this window.
-DIGEST_CATCHUP = timedelta(hours=6)
-# Housekeeping runs at a quiet local hour; VACUUM weekly, since it locks SQLite while it rewrites the file.
-HOUSEKEEPING_HOUR, HOUSEKEEPING_MINUTE = 3, 30
-VACUUM_DAY_OF_WEEK, VACUUM_HOUR = "sun", 4
-# Runs still 'running' whose process is gone are marked interrupted this often (cheap queries).
-REAP_EVERY_MINUTES = 10
-# "No new article for N days" must fire even for a source whose runs stopped happening.
-HEALTH_SWEEP_MINUTES = 60
-# A cron-scheduled crawl that fires late (daemon busy, host asleep) still runs within this grace.
-CRON_MISFIRE_GRACE_S = 15 * 60
-# The heartbeat proves the scheduler thread still dispatches jobs; Docker's health check reads it.
-HEARTBEAT_EVERY_S = 30
 HEARTBEAT_STALE_S = 4 * HEARTBEAT_EVERY_S
 DEFAULT_HEARTBEAT = Path(tempfile.gettempdir()) / "coverwatch-scheduler.heartbeat"
 # Failures of the daemon's own jobs are recorded under these pseudo-sources (no outlet starts with "_").
 DIGEST_SOURCE = "_digest"
 HOUSEKEEPING_SOURCE = "_housekeeping"
-# Maintenance jobs (digest, housekeeping, health, heartbeat) run apart from crawls so a long digest
-# never waits behind crawls and the heartbeat never waits behind the digest.
-MAINTENANCE_WORKERS = 4
-EXIT_STORAGE_UNAVAILABLE = 3
+EXIT_STORAGE_UNAVAILABLE = exit_codes.STORAGE_UNAVAILABLE
 
 
 def rss_bytes(pid: int | None = None) -> int:
@@ -97,21 +78,9 @@ class DaemonOptions:
     archive_dir: Path | None = None  # crawls write WARCs here; housekeeping prunes it
     log_dir: Path | None = None  # child output per source; None = inherit the daemon's stdout/stderr
     stagger_s: float = START_STAGGER_S
+    replay: tuple[Path, ...] = ()  # answer every crawl from these WARC files/dirs (crawler/schedule/replay.py)
+    once: bool = False  # run each crawl and the digest once, then exit
     db_wait_s: float = 0.0  # the daemon waits DB_WAIT_S for the database at start; one-off jobs do not
-
-
-class _PlannedTimeExecutor(ThreadPoolExecutor):
-    """A thread pool that remembers when each submitted job was planned to run (for the delay figures)."""
-
-    def __init__(self, max_workers: int, planned: dict[str, datetime], lock: threading.Lock) -> None:
-        super().__init__(max_workers)
-        self._planned = planned
-        self._planned_lock = lock
-
-    def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
-        with self._planned_lock:
-            self._planned[job.id] = run_times[-1]
-        super()._do_submit_job(job, run_times)
 
 
 @dataclass
@@ -137,6 +106,10 @@ class Daemon:
         scale = self.options.minute_seconds / 60.0
         self.crawl_timeout_s = settings.schedule.crawl_timeout_minutes * 60 * scale
         self.supervisor = ProcessSupervisor(grace_s=grace_seconds(settings))
+        if dispatcher is None and self.options.replay:
+            dispatcher = replay_dispatcher(
+                settings, self.supervisor, self.crawl_timeout_s, self.options.replay, log_dir=self.options.log_dir
+            )
         self.dispatcher = dispatcher or make_dispatcher(
             settings, self.supervisor, self.crawl_timeout_s, log_dir=self.options.log_dir, archive_dir=self.options.archive_dir
         )
@@ -177,133 +150,8 @@ class Daemon:
     # --- building the schedule -----------------------------------------------------------------------------
 
     def build(self, now: datetime | None = None) -> BackgroundScheduler:
-        outlets = self.outlets if self.outlets is not None else load_outlet_schedules(self.settings)
-        self.plans = plan_crawls(self.settings, outlets, minute_seconds=self.options.minute_seconds)
-        scheduler = BackgroundScheduler(
-            executors={
-                "crawls": _PlannedTimeExecutor(self.settings.schedule.max_parallel_crawls, self._planned, self._planned_lock),
-                "default": _PlannedTimeExecutor(MAINTENANCE_WORKERS, self._planned, self._planned_lock),
-            },
-            job_defaults={"coalesce": True, "max_instances": 1},
-            timezone=self.zone,
-        )
-        scheduler.add_listener(self._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
-        now = now or utcnow()
-        last = self._last_starts()
-        for index, plan in enumerate(self.plans):
-            if plan.interval_s is not None:
-                start = first_run_time(
-                    plan, last.get(plan.source), now, index, self.options.stagger_s * self.options.minute_seconds / 60
-                )
-                trigger: Any = IntervalTrigger(
-                    seconds=plan.interval_s, start_date=start, jitter=plan.jitter_s or None, timezone=timezone.utc
-                )
-                grace = max(1, int(plan.interval_s))
-                scheduler.add_job(
-                    self.crawl_job,
-                    trigger,
-                    args=[plan.source],
-                    id=plan.job_id,
-                    name=plan.job_id,
-                    executor="crawls",
-                    misfire_grace_time=grace,
-                    next_run_time=start,
-                )
-            else:
-                trigger = CronTrigger.from_crontab(crontab_weekdays(plan.cron or ""), timezone=self.zone)
-                if plan.jitter_s:
-                    trigger.jitter = plan.jitter_s
-                scheduler.add_job(
-                    self.crawl_job,
-                    trigger,
-                    args=[plan.source],
-                    id=plan.job_id,
-                    name=plan.job_id,
-                    executor="crawls",
-                    misfire_grace_time=CRON_MISFIRE_GRACE_S,
-                )
-        hours, minutes = (int(part) for part in self.settings.digest.time.split(":"))
-        scheduler.add_job(
-            self.digest_job,
-            CronTrigger(hour=hours, minute=minutes, timezone=self.zone),
-            id="digest",
-            name="digest",
-            misfire_grace_time=int(DIGEST_CATCHUP.total_seconds()),
-        )
-        if self._digest_missed(now, hours, minutes):
-            scheduler.add_job(
-                self.digest_job, "date", run_date=now + timedelta(seconds=30), id="digest:catchup", name="digest:catchup"
-            )
-        scheduler.add_job(
-            self.housekeeping_job,
-            CronTrigger(hour=HOUSEKEEPING_HOUR, minute=HOUSEKEEPING_MINUTE, timezone=self.zone),
-            id="housekeeping",
-            name="housekeeping",
-            misfire_grace_time=3600,
-        )
-        scheduler.add_job(
-            self.vacuum_job,
-            CronTrigger(day_of_week=VACUUM_DAY_OF_WEEK, hour=VACUUM_HOUR, timezone=self.zone),
-            id="vacuum",
-            name="vacuum",
-            misfire_grace_time=3600,
-        )
-        scale = self.options.minute_seconds
-        scheduler.add_job(
-            self.reap_job,
-            IntervalTrigger(seconds=REAP_EVERY_MINUTES * scale),
-            id="reap",
-            name="reap",
-            next_run_time=now,
-            misfire_grace_time=int(REAP_EVERY_MINUTES * scale) or 1,
-        )
-        scheduler.add_job(
-            self.health_job,
-            IntervalTrigger(seconds=HEALTH_SWEEP_MINUTES * scale),
-            id="health",
-            name="health",
-            misfire_grace_time=int(HEALTH_SWEEP_MINUTES * scale) or 1,
-        )
-        if self.options.heartbeat_path is not None:
-            scheduler.add_job(
-                self.heartbeat_job,
-                IntervalTrigger(seconds=HEARTBEAT_EVERY_S),
-                id="heartbeat",
-                name="heartbeat",
-                next_run_time=now,
-                misfire_grace_time=HEARTBEAT_EVERY_S,
-            )
-        self.scheduler = scheduler
-        return scheduler
-
-    def _last_starts(self) -> dict[str, datetime]:
-        from storage.models import CrawlRun
-
-        with self.sessions() as session:
-            rows = session.execute(select(CrawlRun.source, func.max(CrawlRun.started_at)).group_by(CrawlRun.source))
-            result = {}
-            for source, started in rows:
-                if isinstance(started, str):
-                    started = datetime.fromisoformat(started)
-                if started is not None:
-                    result[source] = started if started.tzinfo else started.replace(tzinfo=timezone.utc)
-            return result
-
-    def _digest_missed(self, now: datetime, hours: int, minutes: int) -> bool:
-        """Today's digest time passed (within the catch-up window) while no digest was written since."""
-        from storage.models import Digest
-
-        local = now.astimezone(self.zone)
-        due = local.replace(hour=hours, minute=minutes, second=0, microsecond=0)
-        if not (due <= local <= due + DIGEST_CATCHUP):
-            return False
-        with self.sessions() as session:
-            latest = session.scalar(select(func.max(Digest.created_at)))
-        if isinstance(latest, str):
-            latest = datetime.fromisoformat(latest)
-        if latest is not None and latest.tzinfo is None:
-            latest = latest.replace(tzinfo=timezone.utc)
-        return latest is None or latest < due
+        """The APScheduler with every job (crawls, digest, housekeeping, ...); crawler/schedule/timetable.py."""
+        return build_scheduler(self, now)
 
     # --- jobs ----------------------------------------------------------------------------------------------
 
@@ -494,6 +342,7 @@ class Daemon:
             minute_seconds=self.options.minute_seconds,
         )
         scheduler.start()
+        log_plan(scheduler)
 
     def request_stop(self, signum: int | None = None, _frame: Any = None) -> None:
         if self.stop_requested.is_set():

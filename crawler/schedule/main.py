@@ -37,6 +37,10 @@ def run_daemon(settings: Settings, options: DaemonOptions | None = None) -> int:
     except StorageUnavailable as error:
         log.error("%s", error)
         return EXIT_STORAGE_UNAVAILABLE
+    if options.once:
+        from crawler.schedule.replay import run_once
+
+        return run_once(daemon)
     return daemon.run_forever()
 
 
@@ -71,8 +75,10 @@ def heartbeat_ok(path: Path, stale_s: float = HEARTBEAT_STALE_S, now: float | No
 
 def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # "Running job ..." twice per job drowns the log; warnings (skips, misfires) still come through.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # "Running job ..." twice per job drowns the log; warnings (skips, misfires) still come through. Alembic says
+    # "Context impl …" and "Running upgrade …" at every start: about itself, not the schedule.
+    for name in ("apscheduler", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-dir", type=Path, default=None, help="per-source crawl logs (default: inherit stdout/stderr)")
     parser.add_argument("--events", type=Path, default=None, help="append scheduling events as JSON lines here")
     parser.add_argument("--print-outlets", action="store_true", help=argparse.SUPPRESS)  # the daemon's own child
-    parser.add_argument("--minute-seconds", type=float, default=60.0, help=argparse.SUPPRESS)  # tests and benches
+    parser.add_argument("--minute-seconds", type=float, default=60.0, help="seconds in a scheduler minute (1 compresses the clock)")
+    parser.add_argument("--replay", type=Path, action="append", default=[], help="answer every crawl from this WARC file/dir")
+    parser.add_argument("--once", action="store_true", help="run every crawl and the digest once, then exit")
     parser.add_argument("--log-level", default="INFO")
     return parser
 
@@ -115,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             heartbeat_path=args.heartbeat,
             archive_dir=args.archive_dir,
             log_dir=args.log_dir,
+            replay=tuple(args.replay),
+            once=args.once,
         )
         if args.run_job:
             return run_job_once(settings, args.run_job, DaemonOptions(archive_dir=args.archive_dir, heartbeat_path=None))

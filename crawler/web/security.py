@@ -29,6 +29,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOCAL_HOST_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 # A token guessable in an afternoon is no protection for a UI reachable from a network.
 MIN_TOKEN_CHARS = 16
+# The placeholder .env.example ships ("change-me-…"): copied unedited it is public knowledge, not a secret.
+PLACEHOLDER_TOKEN = re.compile(r"change-?me|replace-?me|your[-_]?token|^x+$", re.IGNORECASE)
 # Applied to every response: no scripts at all, no framing, no referrer leaking the UI's URLs to outlets.
 SECURITY_HEADERS = {
     "content-security-policy": (
@@ -89,7 +91,12 @@ def is_loopback(host: str | None) -> bool:
 
 
 def check_bind(host: str, ui: UISettings) -> None:
-    """Refuse to serve off localhost without a (long enough) token; one clear ConfigError line."""
+    """Refuse to serve off localhost without a (long enough) token, or with a placeholder one; one ConfigError line."""
+    if ui.token and PLACEHOLDER_TOKEN.search(ui.token):
+        raise ConfigError(
+            "ui.token: COVERWATCH_UI_TOKEN is still the .env.example placeholder: set a random one "
+            "(e.g. `openssl rand -hex 24`) or unset it"
+        )
     if is_loopback(host):
         return
     if not ui.token:

@@ -79,3 +79,46 @@ def test_extract_prints_the_publishers_offset(tmp_path: Path) -> None:
     record = json.loads(_cli("extract", str(page), "--url", "https://tass.ru/moskva/8836033").stdout)
     assert record["published_at"] == "2020-06-29T00:16:15+03:00"
     assert record["published_at_utc"] == "2020-06-28T21:16:15+00:00"
+
+
+def test_crawl_exit_codes_tell_all_failed_from_some_failed(tmp_path: Path, demo_archive: Path) -> None:
+    """Issue 19 item 1: cron must tell an all-failed night (4) from a partly failed one (1) and a good one (0)."""
+
+    def crawl(*names: str) -> int:  # each in a fresh database: a second run skips the leads already stored
+        env = {"COVERWATCH_DB_URL": f"sqlite:///{tmp_path / '-'.join(names)}.db", "PATH": "/usr/bin:/bin"}
+        return _cli("crawl", *names, "--replay", str(demo_archive), env=env).returncode
+
+    # reuters and tass_ru are recorded refusing us (DataDome, StormWall); ynetnews answers.
+    assert crawl("ynetnews") == 0
+    assert crawl("ynetnews", "reuters") == 1
+    assert crawl("reuters", "tass_ru") == 4
+    env = {"COVERWATCH_DB_URL": f"sqlite:///{tmp_path / 'c.db'}", "PATH": "/usr/bin:/bin"}
+    nothing = _cli("crawl", "--replay", str(tmp_path / "absent"), env=env)
+    assert nothing.returncode == 2 and "Traceback" not in nothing.stderr
+    assert "4 every source failed" in " ".join(_cli("crawl", "--help").stdout.split())
+
+
+def test_crawl_exit_code_rule() -> None:
+    from crawler.exit_codes import crawl_exit_code
+
+    assert crawl_exit_code(["finished", "partial"]) == 0
+    assert crawl_exit_code(["finished", "blocked"]) == 1
+    assert crawl_exit_code(["failed", "blocked"]) == 4
+    assert crawl_exit_code(["failed"]) == 4
+    assert crawl_exit_code([]) == 2
+
+
+def test_extract_output_pipes_into_relevance(tmp_path: Path) -> None:
+    """Issue 19 item 8: the two stable interfaces compose; each result carries its input's id."""
+    page = FIXTURES / "outlets/alaalem/article_73418.html"
+    url = "https://alaalem.com/article/73418"
+    extracted = _cli("extract", str(page), "--url", url)
+    record = json.loads(extracted.stdout)
+    assert record["id"] == url
+    scored = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "relevance"], input=extracted.stdout, capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert scored.returncode == 0, scored.stderr
+    result = json.loads(scored.stdout)
+    assert result["id"] == url and result["relevant"] is True
+    assert {"russia", "hamas"} <= {match["side"] for match in result["matches"]}  # the Arabic terms matched: lang was read

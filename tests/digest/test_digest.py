@@ -297,6 +297,43 @@ def test_text_isolates_every_untrusted_run(seeded, tmp_path: Path) -> None:  # t
     assert "https://www.ynet.co.il/news/article/seed001" in text and "javascript:" not in text
 
 
+def test_wording_counts_escaping_and_isolation_are_minimal(seeded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19 item 7: "1 story", no needless backslashes, FSI/PDI only where a field could reorder the line."""
+    import dataclasses
+
+    from crawler.digest.format import isolate, summary_line
+    from crawler.digest.render_markdown import md_escape
+    from crawler.wording import plural
+
+    sessions, _ids, url = seeded
+    data = _build(sessions, _settings(url, tmp_path))
+    first = dataclasses.replace(data.groups[0], items=data.groups[0].items[:1])
+    one = dataclasses.replace(data, groups=(first,), changes=data.changes[:1], wiki_changes=(), health=data.health[:1])
+    assert len(one.items) == 1 and len(one.health) == 1
+    line = summary_line(one)
+    assert line.startswith("1 story from 1 outlet") and "1 source with problems" in line and " 1 sources" not in line
+    assert plural(1, "item") == "1 item" and plural(0, "item") == "0 items"
+    assert md_escape("ynet (Hebrew)") == "ynet (Hebrew)" and md_escape("a_b *c*") == r"a\_b \*c\*"
+    assert md_escape("# not a heading") == r"\# not a heading" and md_escape("2023. year") == r"2023\. year"
+    markdown = render_markdown(data)
+    assert f"score {FSI}" not in markdown and "\\(" not in markdown
+    assert isolate("score 1.00") == "score 1.00" and isolate("פוטין") == f"{FSI}פוטין{PDI}"
+    assert isolate("text\u202eevil") == f"{FSI}text\u202eevil{PDI}"  # an override control is fenced in
+
+
+def test_digest_files_are_readable_by_the_team(seeded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19 item 7: digest files take the umask's mode (0644 under the usual 022), not mkstemp's 0600."""
+    import os
+
+    sessions, _ids, url = seeded
+    old = os.umask(0o022)
+    try:
+        outcome = produce_digest(_settings(url, tmp_path), sessions, day=DAY, formats=["html", "markdown"], output_dir=tmp_path / "d", now=NOW)
+    finally:
+        os.umask(old)
+    assert {oct(path.stat().st_mode & 0o777) for path in outcome.paths.values()} == {"0o644"}
+
+
 def test_atom_is_valid_per_feedparser(seeded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     sessions, ids, url = seeded
     data = _build(sessions, _settings(url, tmp_path))
@@ -365,6 +402,8 @@ def test_cli_digest_writes_files_and_prints_their_paths(seeded, tmp_path: Path) 
     assert result.exit_code == 0, result.output
     printed = [line for line in result.stdout.splitlines() if line.strip()]
     assert printed == [str(out / "digest-2025-03-10.html"), str(out / "digest-2025-03-10.md")]
+    # The day names the window's start: the line says which window that is (issue 19 item 7).
+    assert "digest 2025-03-10 (2025-03-10 07:00 – 2025-03-11 07:00" in " ".join(result.output.split())
     assert all(Path(line).is_file() for line in printed)
     assert "פוטין" in Path(printed[1]).read_text(encoding="utf-8")
     bad = CliRunner().invoke(app, ["digest", "--date", "10/03/2025", "--config", str(config)])

@@ -57,3 +57,20 @@ def test_own_discovery_claims_rows_found_through_aggregators() -> None:
     assert claims_row(["gdelt"], "rss") and claims_row(["google_news", "gdelt"], "news_sitemap")
     assert not claims_row(["rss"], "gdelt") and not claims_row([], "rss") and not claims_row(["gdelt"], "google_news")
     assert result_language("iw") == "he" and result_language("Arabic") == "ar" and result_language(None) is None
+
+
+def test_one_domain_two_editions_filed_by_language_and_url() -> None:
+    """Issue 19 item 11: meduza.io serves meduza_ru and meduza_en; the domain alone cannot say which."""
+    source = CROSS[0].sources[2]  # the Russian edition's search
+    assert "hl=ru" in source.url
+    parsed = source.parse((FIXTURES / "google_news/search_ru.xml").read_bytes(), source.url)
+    meduza = [lead for lead in parsed.leads if lead.publisher_domain and "meduza.io" in lead.publisher_domain]
+    assert meduza, "the captured Russian search has a Meduza item"
+    for lead in meduza:
+        assert owning_outlet(lead.url, lead.publisher_domain, OUTLETS, result_language(lead.language)) == "meduza_ru"
+    google = "https://news.google.com/rss/articles/CBMiabc"
+    assert owning_outlet(google, "https://meduza.io", OUTLETS, "en") == "meduza_en"
+    # GDELT gives the article's own URL: the outlets' article patterns decide, whatever the language says.
+    english = "https://meduza.io/en/news/2023/10/26/a-hamas-delegation-visits-moscow"
+    assert owning_outlet(english, "meduza.io", OUTLETS, None) == "meduza_en"
+    assert owning_outlet("https://meduza.io/news/2023/10/26/delegatsiya-hamas-v-moskve", "meduza.io", OUTLETS, "en") == "meduza_ru"

@@ -143,3 +143,33 @@ def test_probe_command_prints_a_block(local_site) -> None:  # type: ignore[no-un
     assert "[outlets.example]" in result.stdout
     data = tomllib.loads(result.stdout)
     assert data["outlets"]["example"]["sources"][0] == {"kind": "rss", "url": f"{base}/feed/"}
+
+
+def _probe_app() -> typer.Typer:
+    from crawler.cli.probe import register
+
+    app = typer.Typer()
+    register(app)
+
+    @app.command()
+    def _unused() -> None:  # a second command makes typer keep `probe` as a sub-command
+        pass
+
+    return app
+
+
+def test_probe_without_an_answer_exits_non_zero_and_prints_no_block() -> None:
+    """Issue 19 item 10: with no network the probe fails visibly instead of printing a made-up block."""
+    closed = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused at once
+    result = CliRunner().invoke(_probe_app(), ["probe", closed, "--max-requests", "3"])
+    assert result.exit_code == 1, result.output
+    assert "[outlets." not in result.stdout and "no answer from 127.0.0.1" in result.output
+
+
+def test_probe_block_has_no_made_up_language(local_site) -> None:  # type: ignore[no-untyped-def]
+    base = local_site.base
+    local_site.add("/", "<!DOCTYPE html><html><head><title>Example</title></head><body><p>hi</p></body></html>")
+    local_site.add("/feed/", _feed(base).replace("<language>ar</language>", ""), content_type="application/rss+xml")
+    result = CliRunner().invoke(_probe_app(), ["probe", base, "--name", "plain", "--max-requests", "12"])
+    assert result.exit_code == 0, result.output
+    assert 'language = "' not in result.stdout and "# language: not declared" in result.stdout

@@ -267,8 +267,16 @@ def test_record_revisions_is_idempotent_and_feeds_the_digest(db_url: str) -> Non
         assert article.published_at == stamp - timedelta(days=30) and article.version_count == 2 and article.relevant
         assert [v.revision_id for v in wiki_repo.revision_history(session, "ar", 9876501)] == [1, 2]
         assert wiki_repo.last_revisions(session, "ar", [9876501, 1]) == {9876501: 2}
+        # Issue 19 item 6: what the watcher fetched at its first sight of the page is a baseline, not news.
+        assert wiki_repo.changes_since(session, stamp - timedelta(days=1)) == []
+    later = wiki_repo.RevisionRecord(
+        3, stamp + timedelta(hours=2), "B", "more", 40, "one\ntwo\nthree\nfour", None, {"paragraphs_added": 2, "summary": "+2 paragraphs"}
+    )
+    with sessions.begin() as session:
+        wiki_repo.record_revisions(session, page, [later])
+    with sessions() as session:
         changes = wiki_repo.changes_since(session, stamp - timedelta(days=1))
-    assert [(c.lang, c.revision_id, c.user) for c in changes] == [("ar", 2, "B")]
+    assert [(c.lang, c.revision_id, c.user) for c in changes] == [("ar", 3, "B")]
     assert (
         wiki.describe_change(changes[0].lang or "", changes[0].change_summary, changes[0].user)
         == "ar: +2 paragraphs, edited by B"
@@ -659,3 +667,18 @@ def test_replayed_demo_shows_the_article_in_several_languages_and_a_rerun_only_c
     # The re-run: one check and one search per language, nothing else.
     assert second.requests == 8 and second.new_articles == 0 and second.updated_articles == 0
     assert second.stats["wiki/unchanged"] == 4 and second.stats["wiki/cheap_checks"] == 4
+
+
+def test_first_sight_is_a_baseline_not_a_digest_change(runs: Runs) -> None:
+    """Issue 19 item 6: the history fetched when a page is first watched is not news; the later revision is."""
+    from crawler.config import Settings
+    from crawler.digest import build_digest
+
+    now = datetime.now(timezone.utc) + timedelta(minutes=2)  # a --since window ends at a whole minute
+    with runs.sessions()() as session:
+        data = build_digest(session, Settings(), since=now - timedelta(days=1), now=now)
+        first_sight = session.scalars(select(ArticleVersion).where(ArticleVersion.revision_id == AR_BEFORE)).one()
+    assert first_sight.change_summary.get(wiki_repo.FIRST_SIGHT) is True
+    revisions = [change for change in data.wiki_changes if "new related article" not in change.description]
+    assert [(change.lang, change.revision_id) for change in revisions] == [("ar", AR_NEW)]
+    assert revisions[0].description.startswith("ar: +2 paragraphs, edited by ArEditorB")

@@ -443,6 +443,20 @@ def test_cli_serve_refuses_a_public_bind_without_token(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "refusing to listen on 0.0.0.0" in result.output
 
 
+def test_the_env_example_placeholder_token_is_refused() -> None:
+    """Issue 19 item 10: the token .env.example ships is public, so it must not open the UI to a network."""
+    import re
+
+    from crawler.web.security import check_bind
+
+    shipped = re.search(r"^COVERWATCH_UI_TOKEN=(.*)$", (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8"), re.MULTILINE)
+    assert shipped is not None and len(shipped.group(1)) >= 16
+    for host in ("0.0.0.0", "127.0.0.1"):
+        with pytest.raises(ConfigError, match="placeholder"):
+            check_bind(host, Settings.model_validate({"ui": {"token": shipped.group(1)}}).ui)
+    check_bind("0.0.0.0", Settings.model_validate({"ui": {"token": "3f9c2a7d1e5b8c0a4d6f2e9b"}}).ui)
+
+
 # --- PostgreSQL -----------------------------------------------------------------------------------------
 
 
