@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from crawler import exit_codes
 from crawler.config import ConfigError, Settings
-from crawler.schedule.dispatch import LocalSubprocessDispatcher, ProcessSupervisor, coverwatch_command
+from crawler.schedule.local import LocalSubprocessDispatcher, ProcessSupervisor, coverwatch_command
 from crawler.schedule.plans import utcnow
 from crawler.schedule.timetable import describe_plan
 
