@@ -20,7 +20,7 @@ a title naming only Russia is not completed by them:
   `war_name_window` words. The war named as a topic or a date is not Hamas acting; Hamas's own acts in the war
   are named otherwise ("Hamas attacked", "the Al-Aqsa Flood", a group of the profile).
 * **background** — "на фоне гибели ... главы политбюро движения ХАМАС", "amid the war with Hamas", "על רקע",
-  "على خلفية": a word of `background_terms` at most `topic_window` words before the mention.
+  "على خلفية": a word of `background_terms` at most `background_window` words before the mention.
 
 Measured on the dev set and three batches of real web excerpts: the first version also asked for a topic word
 before the war's name (discuss, including), because "during the Israel–Hamas war Russia condemned the Al-Aqsa
@@ -106,5 +106,5 @@ def passing_hamas_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc:
     return {
         (h.field, h.start)
         for h in hits
-        if h.side == "hamas" and (war_name(h) or _after(h, background, sc.topic_window))
+        if h.side == "hamas" and (war_name(h) or _after(h, background, sc.background_window))
     }

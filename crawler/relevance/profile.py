@@ -105,8 +105,7 @@ class Scoring:
     war_party_terms: str | None = None
     war_terms: str | None = None
     war_name_window: int = 4
-    topic_terms: str | None = None
-    topic_window: int = 8
+    background_window: int = 8
     background_terms: str | None = None
     number_terms: str | None = None
     attribution_terms: str | None = None
@@ -225,7 +224,7 @@ def _list_name(table: dict[str, Any], key: str) -> str | None:
 
 # Scoring keys that name a [terms.*] table (checked against the profile's term lists once it is parsed).
 TERM_LIST_KEYS = ("dominant_conflict", "relation_terms", "continuation_terms", "reference_terms",
-                  "hamas_reference_terms", "nationality_terms", "war_party_terms", "war_terms", "topic_terms", "background_terms",
+                  "hamas_reference_terms", "nationality_terms", "war_party_terms", "war_terms", "background_terms",
                   "number_terms", "attribution_terms")
 
 
@@ -265,8 +264,7 @@ def _parse_scoring(table: dict[str, Any]) -> Scoring:
         war_party_terms=names["war_party_terms"],
         war_terms=names["war_terms"],
         war_name_window=int(_number(table, "war_name_window", d.war_name_window, where, 0, 100)),
-        topic_terms=names["topic_terms"],
-        topic_window=int(_number(table, "topic_window", d.topic_window, where, 0, 100)),
+        background_window=int(_number(table, "background_window", d.background_window, where, 0, 100)),
         background_terms=names["background_terms"],
         number_terms=names["number_terms"],
         attribution_terms=names["attribution_terms"],
