@@ -18,6 +18,7 @@ from scrapy.core.downloader.handlers.http11 import (
     _LenientHTTPClientParser,
 )
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IAddress
 
@@ -75,3 +76,21 @@ class CappedHTTP11DownloadHandler(HTTP11DownloadHandler):
                 return protocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
 
         self._pool._factory = Factory
+
+    async def close(self) -> None:
+        """Scrapy's close, without its race: when the reactor thread is busy (heavy extraction), the 1 s fallback
+        callback and the pool's own can fire in one reactor turn, and Twisted prints AlreadyCalledError."""
+        from twisted.internet import reactor
+
+        closed: Deferred[Any] = self._pool.closeCachedConnections()
+
+        def give_up_waiting() -> None:
+            if not closed.called:
+                closed.callback(())
+
+        fallback = reactor.callLater(self._disconnect_timeout, give_up_waiting)
+        try:
+            await maybe_deferred_to_future(closed)
+        finally:
+            if fallback.active():
+                fallback.cancel()
