@@ -1,7 +1,8 @@
 """The import graph of the product, read from the source with `ast` (nothing is imported or run).
 
-Every import counts, also one inside a function: a late import hides a dependency from start-up, not from the
-design.
+Every import that runs counts, also one inside a function: a late import hides a dependency from start-up, not
+from the design. Imports under `if TYPE_CHECKING:` never run and only name a type for the checker, so they are
+left out.
 """
 
 from __future__ import annotations
@@ -40,10 +41,25 @@ def product_files() -> Iterator[Path]:
         yield REPO / name
 
 
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """ids of the nodes inside `if TYPE_CHECKING:` blocks."""
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, (ast.Name, ast.Attribute)):
+            test = node.test.id if isinstance(node.test, ast.Name) else node.test.attr
+            if test == "TYPE_CHECKING":
+                inside.update(id(child) for statement in node.body for child in ast.walk(statement))
+    return inside
+
+
 def imports_of(path: Path) -> Iterator[Import]:
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    type_only = _type_checking_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield Import(name, alias.name, node.lineno)

@@ -11,15 +11,18 @@ import pytest
 from tests.layout.imports import REPO, cycles, module_name, product_files, product_graph
 
 # Stages that turn data into data: no framework, no database, no network machinery.
-PURE = ("crawler.config", "crawler.model", "crawler.textnorm", "crawler.discover", "crawler.extract",
-        "crawler.relevance", "crawler.dedup", "crawler.health", "crawler.stories")
+PURE = ("crawler.model", "crawler.textnorm", "crawler.publisher_time", "crawler.wording", "crawler.exit_codes",
+        "crawler.discover", "crawler.extract", "crawler.relevance", "crawler.dedup", "crawler.health", "crawler.stories")
+# The one settings object sits on the ground floor with them; it may use a library to check a value as its user
+# will read it (a crontab line through APScheduler's own parser), so the library rule does not bind it.
+SETTINGS = ("crawler.config",)
 # Third-party packages a pure stage may not import (the rule, plus what stands behind them).
 IMPURE_LIBRARIES = ("scrapy", "twisted", "fastapi", "starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg",
                     "redis", "scrapyd", "apscheduler")
 # Floors, from the bottom: a module may import its own floor and the floors below, never one above.
 # Data flows spider -> extract -> relevance -> dedup -> store -> digest/review, and imports follow it down.
 FLOORS = (
-    PURE,
+    PURE + SETTINGS,
     ("storage",),
     ("spiders", "crawler.notify", "crawler.digest"),
     ("crawler.fetch",),
@@ -57,7 +60,7 @@ def test_pure_stages_import_no_framework_database_or_upper_stage() -> None:
         if _owner(found.importer, PURE) and found.imported.split(".")[0] in IMPURE_LIBRARIES
     ]
     wrong += [f"{module} imports {target}" for module, targets in graph.items() if _owner(module, PURE)
-              for target in targets if not _owner(target, PURE)]
+              for target in targets if not _owner(target, PURE + SETTINGS)]
     assert not wrong, "a pure stage reaches outside the pure floor:\n" + "\n".join(sorted(wrong))
 
 
