@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
+from crawler import exit_codes
 from crawler.config import Settings
 from crawler.schedule.protocol import DispatchResult, utcnow
 
@@ -63,9 +64,9 @@ class ProcessSupervisor:
             status = "timeout"
         elif code is not None and code < 0:
             status = "killed"  # by a signal we did not send: OOM killer, an operator
-        elif code == 0:
+        elif code == exit_codes.OK:
             status = "ok"
-        elif code == 1:
+        elif code in (exit_codes.SOME_SOURCES_FAILED, exit_codes.ALL_SOURCES_FAILED):
             status = "failed"  # the command ran and reported a failed outcome
         else:
             status = "error"  # config or storage error, crash

@@ -37,7 +37,8 @@ def job_state(listing: Mapping[str, Any], job: str) -> tuple[str | None, dict[st
 
 
 def status_for_outcome(outcome: str) -> str:
-    """DispatchResult.status for a crawl_runs outcome (as `coverwatch crawl` exits: 1 only for "failed")."""
+    """DispatchResult.status for a crawl_runs outcome, as the local dispatcher reads `coverwatch crawl`'s exit code:
+    "failed" (exit 1 or 4) is failed, an unclosed run is an error, every other outcome ran."""
     if outcome == "failed":
         return "failed"
     if outcome == "interrupted":
