@@ -22,7 +22,7 @@ from crawler.textnorm import fold_whitespace, normalize_for_match
 SHORT_TEXT_CHARS = 1000
 # ... and so is a fast result that is mostly not prose: on some layouts fast mode keeps the lead sentence
 # plus the site's menu and loses the other paragraphs (issue 15). Prose lines: this long, ending a sentence.
-MIN_PROSE_SHARE = 0.5
+MIN_PROSE_SHARE = 0.3
 MIN_PROSE_LINE_CHARS = 60
 # A structured body (JSON-LD articleBody, hinted XPath) shorter than this is a teaser, not the article.
 MIN_STRUCTURED_BODY_CHARS = 200
