@@ -587,6 +587,6 @@ def test_a_menu_like_fast_result_reads_as_little_prose() -> None:
     from crawler.extract.body import MIN_PROSE_SHARE, prose_share
 
     lead = "Russian Foreign Minister Sergei Lavrov met a Hamas delegation in Moscow on Monday, the ministry said."
-    menu = "\n".join(["Home", "World", "Politics", "Business", "Opinion", "Sport", "Culture", "Video", "Podcasts"] * 3)
+    menu = "\n".join(["Home", "World", "Politics", "Business", "Opinion", "Sport", "Culture", "Video", "Podcasts"] * 6)
     assert prose_share(f"{lead}\n{menu}") < MIN_PROSE_SHARE
     assert prose_share("\n".join([lead] * 5 + ["Photo: AFP"])) > MIN_PROSE_SHARE
