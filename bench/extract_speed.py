@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -47,6 +49,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages")
     parser.add_argument("--rounds", type=int, default=1, help="timed passes over the pages")
+    parser.add_argument(
+        "--command-pages", type=int, default=200, help="files for the whole-command comparison (0: skip it)"
+    )
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)
 
@@ -82,6 +87,53 @@ def main() -> None:
         f"wall-clock: {wall['coverwatch'] / wall['trafilatura']:.2f}x"
     )
     print(f"one-off, not in the figures above: dateparser locale compilation {warm_seconds:.1f} s CPU per process")
+    if args.command_pages:
+        _whole_command(args.command_pages)
+
+
+# The bare baseline of the whole-command comparison: one process, trafilatura in default mode on each file,
+# one JSON line per file, as `coverwatch extract --format jsonl` prints.
+_BARE_SCRIPT = """
+import json, sys, trafilatura
+for path in sys.argv[1:]:
+    with open(path, "rb") as stream:
+        document = trafilatura.bare_extraction(stream.read(), with_metadata=True)
+    record = {"path": path, "text": document.text if document else "", "title": document.title if document else None,
+              "published_at": document.date if document else None}
+    sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\\n")
+"""
+
+
+def _whole_command(count: int) -> None:
+    """CPU seconds of `coverwatch extract --format jsonl FILES` against a bare trafilatura script over the same
+    files, each a fresh process (start-up, imports and one-off compilations included)."""
+    import resource
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for index, (url, _item, html) in enumerate(extraction_items(count)):
+            path = Path(folder) / f"page{index:04d}.html"
+            path.write_bytes(html)
+            path.with_name(path.name + ".url").write_text(url, encoding="utf-8")
+            files.append(str(path))
+        commands = {
+            "coverwatch": [sys.executable, "-m", "crawler.cli", "extract", "--format", "jsonl", *files],
+            "trafilatura": [sys.executable, "-c", _BARE_SCRIPT, *files],
+        }
+        cpu = {}
+        for name, command in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"whole command over {len(files)} files, one process each (start-up included), CPU seconds:")
+    for name, seconds in cpu.items():
+        print(f"{name:<12} {seconds:8.2f}")
+    ratio = cpu["coverwatch"] / cpu["trafilatura"]
+    verdict = "within" if ratio <= TARGET_RATIO else "OVER"
+    print(f"ratio coverwatch extract / bare trafilatura script: {ratio:.2f}x ({verdict} the {TARGET_RATIO}x target)")
 
 
 def _warm_dateparser() -> float:

@@ -20,6 +20,10 @@ from crawler.textnorm import fold_whitespace, normalize_for_match
 # trafilatura's fast mode skips its readability/jusText comparison. Below this many characters the fast
 # result is often a fragment (a teaser, one block of a split layout), so the full cascade is worth its cost.
 SHORT_TEXT_CHARS = 1000
+# ... and so is a fast result that is mostly not prose: on some layouts fast mode keeps the lead sentence
+# plus the site's menu and loses the other paragraphs (issue 15). Prose lines: this long, ending a sentence.
+MIN_PROSE_SHARE = 0.3
+MIN_PROSE_LINE_CHARS = 60
 # A structured body (JSON-LD articleBody, hinted XPath) shorter than this is a teaser, not the article.
 MIN_STRUCTURED_BODY_CHARS = 200
 # Share of one text's word trigrams found in the other for it to count as "covered" by it.
@@ -69,15 +73,29 @@ def _trafilatura_text(tree: HtmlElement, url: str, hints: ExtractionHints, warni
         document = trafilatura.bare_extraction(tree, fast=True, **options)
         text = document.text if document is not None and document.text else ""
         method = "trafilatura"
-        if len(text) < SHORT_TEXT_CHARS:
+        menu_like = prose_share(text) < MIN_PROSE_SHARE
+        if len(text) < SHORT_TEXT_CHARS or menu_like:
             fuller = trafilatura.bare_extraction(tree, fast=False, **options)
             fuller_text = fuller.text if fuller is not None and fuller.text else ""
-            if len(fuller_text) > len(text):
+            # A menu is long but not prose: compare what reads as prose, not raw length.
+            measure = _prose_chars if menu_like else len
+            if measure(fuller_text) > measure(text):
                 text, method = fuller_text, "trafilatura:full"
     except Exception as exc:  # noqa: BLE001 - trafilatura raises assorted errors on malformed trees; metadata survives
         warnings.append(f"trafilatura: {type(exc).__name__}: {exc}"[:200])
         return "", "trafilatura"
     return text.strip(), method
+
+
+def _prose_chars(text: str) -> int:
+    """Characters in lines that read as prose: long enough and ending like a sentence."""
+    return sum(len(line) for line in text.split("\n") if len(line) >= MIN_PROSE_LINE_CHARS and _PROSE_END.search(line))
+
+
+def prose_share(text: str) -> float:
+    """Share of the text's characters in prose lines (1.0 for an empty text: nothing to retry)."""
+    total = sum(len(line) for line in text.split("\n"))
+    return _prose_chars(text) / total if total else 1.0
 
 
 def _xpath_text(tree: HtmlElement, xpath: str, warnings: list[str]) -> str:

@@ -580,3 +580,13 @@ def test_declared_title_with_site_or_kicker_gives_way_to_the_on_page_headline() 
     # an <h1> holding the site's name after a dash is not the headline
     assert on_page_headline("Evolve: Shared Mutable History — evolve extension for Mercurial", ["evolve extension for Mercurial"]) is None
     assert on_page_headline(headline, [headline]) is None  # nothing to strip
+
+
+def test_a_menu_like_fast_result_reads_as_little_prose() -> None:
+    """The retry signal of item 2: a lead sentence plus the site menu is mostly not prose."""
+    from crawler.extract.body import MIN_PROSE_SHARE, prose_share
+
+    lead = "Russian Foreign Minister Sergei Lavrov met a Hamas delegation in Moscow on Monday, the ministry said."
+    menu = "\n".join(["Home", "World", "Politics", "Business", "Opinion", "Sport", "Culture", "Video", "Podcasts"] * 6)
+    assert prose_share(f"{lead}\n{menu}") < MIN_PROSE_SHARE
+    assert prose_share("\n".join([lead] * 5 + ["Photo: AFP"])) > MIN_PROSE_SHARE
