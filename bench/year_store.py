@@ -350,7 +350,7 @@ def bench_backend(backend: str, sizes: list[int], pools: dict[str, Pool], existi
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("VACUUM ANALYZE"))
         run = run_nothing_new(config, first=position == 0 and not existing)
-        if position == 0:
+        if "first_run_s" in run:
             print(f"  coverwatch run storing the archive: {run['first_run_s']:.1f} s, peak {run['first_run_mb']:.0f} MB, "
                   f"{run['first_run_new']:.0f} new articles ({run.get('crawl_ms_per_new_article', 0):.0f} ms per new article "
                   "over the nothing-new run)")
