@@ -133,6 +133,14 @@ def _first_sentence_end(text: str) -> int:
     return match.end() if match else min(len(text), HEADLINE_CHARS)
 
 
+_DOTTED_INITIALS = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def _undotted_initials(text: str) -> str:
+    """U.S. / U.N. / U.K. as US / UN / UK (padded, offsets kept), so the lexicon's US, UN, UK match them."""
+    return _DOTTED_INITIALS.sub(lambda m: m.group(0).replace(".", "").ljust(len(m.group(0))), text)
+
+
 def _without_datelines(text: str) -> str:
     """Wire datelines ("IGORA /Leningrad Region/, December 26. /TASS/.") blanked out, offsets kept: the place
     and day of the desk say nothing about the event, and every item of that desk and day shares them."""
@@ -148,7 +156,7 @@ def extract_features(
     """Features of one report; the title and the lead weigh as much as the whole rest."""
     title = title or ""
     text = text or ""
-    full = _without_datelines(f"{title}\n{text}")
+    full = _undotted_initials(_without_datelines(f"{title}\n{text}"))
     head = full[: len(title) + 1 + LEAD_CHARS]
     hits = lexicon.scan(full)
     actors: dict[str, int] = {}
