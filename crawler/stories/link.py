@@ -22,7 +22,7 @@ from crawler.stories.lexicon import Lexicon, default_lexicon
 class LinkingRules:
     """Evidence weights and limits; the defaults are the ones bench/story_linking.py reports."""
 
-    threshold: float = 1.25  # evidence from which two reports are one story
+    threshold: float = 1.2  # evidence from which two reports are one story
     window_days: int = 1  # days either side searched for candidates (and beyond window_days + 1 never linked)
     near_hours: float = 30.0  # within this, evidence counts fully; beyond it, times far_factor
     far_factor: float = 0.6
