@@ -36,7 +36,7 @@ class LinkingRules:
     title_word_cap: float = 1.4
     specific_cap: float = 3.0
     generic_cap: float = 0.45  # every report of the topic names Russia, Hamas, Israel, Gaza: at most this much
-    action_cap: float = 1.0  # shared kinds of act (release, visit, condemnation): only beside a shared actor
+    action_cap: float = 0.75  # shared kinds of act (release, visit, condemnation): only beside two shared actors
     headline_weight: float = 0.5  # both headlines name one act by two or more of the same actors
     named_day_weight: float = 0.5  # one report names the day the other was published
     named_day_factor: float = 0.9  # published further apart than the window, but tied by a named day
@@ -190,10 +190,11 @@ def score_pair(a: StoryFeatures, b: StoryFeatures, lexicon: Lexicon, rules: Link
     specific = min(rules.specific_cap, sum(
         lexicon.weight(x) * _prominence(x, a, b) for x in who if not lexicon.actors[x].generic))
     generic = min(rules.generic_cap, sum(lexicon.weight(x) for x in who if lexicon.actors[x].generic))
-    # What was done says little alone (every day has a visit somewhere), much beside who did it.
+    # What was done says little alone (every day has a visit somewhere, every week a hostage video), much beside
+    # two of the same actors: "Hamas ... released ... Putin" names an event, "Trump ... hostage" a theme.
     # A long piece names visits and talks in passing; its headline names the act it reports.
     action = min(rules.action_cap, sum(
-        lexicon.weight(x) * _headline_prominence(x, a, b) for x in actors if lexicon.is_action(x))) if who else 0.0
+        lexicon.weight(x) * _headline_prominence(x, a, b) for x in actors if lexicon.is_action(x))) if len(who) >= 2 else 0.0
     names = sorted(_shared_names(a, b))
     name_score = min(rules.name_cap, rules.name_weight * len(names))
     numbers = sorted(a.numbers & b.numbers, key=lambda n: (not _is_rare_number(n), n))
