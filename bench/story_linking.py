@@ -30,6 +30,8 @@ from crawler.stories import translit  # noqa: E402
 from crawler.stories.features import extract_features  # noqa: E402
 from crawler.stories.lexicon import default_lexicon  # noqa: E402
 from crawler.stories.link import (  # noqa: E402
+    DEFAULT_RULES,
+    LinkingRules,
     MemoryCandidates,
     anchor_days,
     decide,
@@ -70,10 +72,10 @@ def print_table(title: str, counts: dict[str, dict[str, int]]) -> None:
               f"{_ratio(c['tp'], c['tp'] + c['fp']):>9} {_ratio(c['tp'], c['tp'] + c['fn']):>7}")
 
 
-def link(rows: list[dict]) -> tuple[dict[str, str], dict[str, dict]]:
+def link(rows: list[dict], rules: LinkingRules = DEFAULT_RULES) -> tuple[dict[str, str], dict[str, dict]]:
     lines = [json.dumps({k: row.get(k) for k in ("id", "lang", "title", "text", "published_at")}, ensure_ascii=False)
              for row in rows]
-    out = list(stories_jsonl(lines))
+    out = list(stories_jsonl(lines, rules=rules))
     return {str(r["id"]): str(r["story"]) for r in out}, {str(r["id"]): r for r in out}
 
 
@@ -96,6 +98,12 @@ def quality(all_rows: list[dict], show_errors: bool) -> None:
         translit.MIN_KEY_LEN = saved
         translit.name_key.cache_clear()
     print_table("lexicon, figures and time only (no transliteration keys)", pairwise(rows, without))
+    # How far the default threshold sits from where precision or recall give way: a narrow band is overfitting.
+    print(f"\nthreshold sweep (default {DEFAULT_RULES.threshold})")
+    for threshold in (1.0, 1.1, 1.2, 1.3, 1.4, 1.5):
+        swept, _ = link(all_rows, replace(DEFAULT_RULES, threshold=threshold))
+        c = pairwise(rows, swept)["all"]
+        print(f"  {threshold:.2f}: precision {_ratio(c['tp'], c['tp'] + c['fp'])}  recall {_ratio(c['tp'], c['tp'] + c['fn'])}")
     if show_errors:
         by_id = {str(r["id"]): r for r in rows}
         print("\nerrors (pairs):")

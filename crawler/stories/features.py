@@ -124,6 +124,23 @@ def _name_keys(text: str, lexicon_spans: list[tuple[int, int]]) -> tuple[set[str
     return names, words
 
 
+HEADLINE_CHARS = 250
+
+
+def _first_sentence_end(text: str) -> int:
+    """Where the first sentence of `text` ends (at most HEADLINE_CHARS in)."""
+    match = re.search(r"[.!?؟։]\s", text[:HEADLINE_CHARS])
+    return match.end() if match else min(len(text), HEADLINE_CHARS)
+
+
+_DOTTED_INITIALS = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def _undotted_initials(text: str) -> str:
+    """U.S. / U.N. / U.K. as US / UN / UK (padded, offsets kept), so the lexicon's US, UN, UK match them."""
+    return _DOTTED_INITIALS.sub(lambda m: m.group(0).replace(".", "").ljust(len(m.group(0))), text)
+
+
 def _without_datelines(text: str) -> str:
     """Wire datelines ("IGORA /Leningrad Region/, December 26. /TASS/.") blanked out, offsets kept: the place
     and day of the desk say nothing about the event, and every item of that desk and day shares them."""
@@ -139,14 +156,16 @@ def extract_features(
     """Features of one report; the title and the lead weigh as much as the whole rest."""
     title = title or ""
     text = text or ""
-    full = _without_datelines(f"{title}\n{text}")
+    full = _undotted_initials(_without_datelines(f"{title}\n{text}"))
     head = full[: len(title) + 1 + LEAD_CHARS]
     hits = lexicon.scan(full)
     actors: dict[str, int] = {}
     for hit in hits:
         actors[hit.alias.group] = actors.get(hit.alias.group, 0) + 1
     lead_actors = frozenset(hit.alias.group for hit in hits if hit.start < len(head))
-    title_actors = frozenset(hit.alias.group for hit in hits if hit.start < len(title))
+    # A report without a title (a quoted sentence, a feed summary) is headed by its first sentence.
+    headline_end = len(title) if title.strip() else 1 + _first_sentence_end(text)
+    title_actors = frozenset(hit.alias.group for hit in hits if hit.start < headline_end)
     names, words = _name_keys(head, [(hit.start, hit.end) for hit in hits if hit.start < len(head)])
     urls = frozenset(u.rstrip(".,;") for u in _URL.findall(text))
     return StoryFeatures(

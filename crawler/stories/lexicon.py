@@ -18,6 +18,7 @@ from crawler.relevance.profile import Alias, compile_alias, load_profile
 DEFAULT_LEXICON_PATH = Path(__file__).resolve().parent / "data" / "actors.toml"
 ACTOR_SIDE = "actor"
 DEFAULT_GENERIC_WEIGHT = 0.15
+ACTION_KIND = "action"
 
 
 class LexiconError(ValueError):
@@ -46,6 +47,11 @@ class Lexicon:
             return []
         _, hits = scan_field("text", text, self.index)
         return hits
+
+    def is_action(self, actor_id: str) -> bool:
+        """A kind of act (a release, a visit), not someone who acts: evidence only beside a shared actor."""
+        actor = self.actors.get(actor_id)
+        return actor is not None and actor.kind == ACTION_KIND
 
     def weight(self, actor_id: str) -> float:
         actor = self.actors.get(actor_id)

@@ -22,7 +22,7 @@ from crawler.stories.lexicon import Lexicon, default_lexicon
 class LinkingRules:
     """Evidence weights and limits; the defaults are the ones bench/story_linking.py reports."""
 
-    threshold: float = 1.4  # evidence from which two reports are one story
+    threshold: float = 1.2  # evidence from which two reports are one story
     window_days: int = 1  # days either side searched for candidates (and beyond window_days + 1 never linked)
     near_hours: float = 30.0  # within this, evidence counts fully; beyond it, times far_factor
     far_factor: float = 0.6
@@ -36,6 +36,8 @@ class LinkingRules:
     title_word_cap: float = 1.4
     specific_cap: float = 3.0
     generic_cap: float = 0.45  # every report of the topic names Russia, Hamas, Israel, Gaza: at most this much
+    action_cap: float = 0.75  # shared kinds of act (release, visit, condemnation): only beside two shared actors
+    headline_weight: float = 0.5  # both headlines name one act by two or more of the same actors
     named_day_weight: float = 0.5  # one report names the day the other was published
     named_day_factor: float = 0.9  # published further apart than the window, but tied by a named day
     citation: float = 5.0  # one report links to the other
@@ -122,8 +124,11 @@ def candidate_days(features: StoryFeatures, rules: LinkingRules) -> list[date | 
 
 
 def _named_days(a: StoryFeatures, b: StoryFeatures) -> list[str]:
-    """Days one report names that are (within a day) the other's publication day."""
+    """Days one report names that are (within a day) the other's publication day, when the two were published
+    on different days: two items of one day both name "yesterday" and "today" whatever they report."""
     found = set()
+    if day_of(a) is not None and day_of(a) == day_of(b):
+        return []
     for text_of, other in ((a, b), (b, a)):
         published = day_of(other)
         if published is None:
@@ -162,6 +167,11 @@ def _prominence(actor: str, a: StoryFeatures, b: StoryFeatures) -> float:
     return (0.5 if actor in a.lead_actors else 0.25) * (2.0 if actor in b.lead_actors else 1.0)
 
 
+def _headline_prominence(item: str, a: StoryFeatures, b: StoryFeatures) -> float:
+    """1 when both headlines name it, 1/2 when one does, 1/4 when neither."""
+    return (0.5 if item in a.title_actors else 0.25) * (2.0 if item in b.title_actors else 1.0)
+
+
 def score_pair(a: StoryFeatures, b: StoryFeatures, lexicon: Lexicon, rules: LinkingRules = DEFAULT_RULES) -> Evidence:
     """The evidence that `a` and `b` report the same event."""
     cited = bool((a.url and a.url in b.urls) or (b.url and b.url in a.urls))
@@ -175,10 +185,16 @@ def score_pair(a: StoryFeatures, b: StoryFeatures, lexicon: Lexicon, rules: Link
     if subjects_a and subjects_b and not subjects_a & subjects_b and not cited:
         # "... on Syria" and "... on Ukraine": the same speaker the same day, two stories.
         return Evidence(b.id, 0.0, hours_apart=hours)
-    actors = sorted(set(a.actors) & set(b.actors), key=lambda x: (lexicon.actors[x].generic, x))
+    actors = sorted(set(a.actors) & set(b.actors), key=lambda x: (lexicon.is_action(x), lexicon.actors[x].generic, x))
+    who = [x for x in actors if not lexicon.is_action(x)]
     specific = min(rules.specific_cap, sum(
-        lexicon.weight(x) * _prominence(x, a, b) for x in actors if not lexicon.actors[x].generic))
-    generic = min(rules.generic_cap, sum(lexicon.weight(x) for x in actors if lexicon.actors[x].generic))
+        lexicon.weight(x) * _prominence(x, a, b) for x in who if not lexicon.actors[x].generic))
+    generic = min(rules.generic_cap, sum(lexicon.weight(x) for x in who if lexicon.actors[x].generic))
+    # What was done says little alone (every day has a visit somewhere, every week a hostage video), much beside
+    # two of the same actors: "Hamas ... released ... Putin" names an event, "Trump ... hostage" a theme.
+    # A long piece names visits and talks in passing; its headline names the act it reports.
+    action = min(rules.action_cap, sum(
+        lexicon.weight(x) * _headline_prominence(x, a, b) for x in actors if lexicon.is_action(x))) if len(who) >= 2 else 0.0
     names = sorted(_shared_names(a, b))
     name_score = min(rules.name_cap, rules.name_weight * len(names))
     numbers = sorted(a.numbers & b.numbers, key=lambda n: (not _is_rare_number(n), n))
@@ -187,7 +203,11 @@ def score_pair(a: StoryFeatures, b: StoryFeatures, lexicon: Lexicon, rules: Link
         else rules.number_weight for n in numbers))
     words = sorted(a.title_words & b.title_words) if a.lang == b.lang else []
     word_score = min(rules.title_word_cap, rules.title_word_weight * len(words))
-    score = specific + generic + name_score + number_score + word_score
+    in_headlines = set(a.title_actors) & set(b.title_actors)
+    headline = rules.headline_weight if (
+        any(lexicon.is_action(x) for x in in_headlines)
+        and sum(not lexicon.is_action(x) for x in in_headlines) >= 2) else 0.0
+    score = specific + generic + action + headline + name_score + number_score + word_score
     score += rules.named_day_weight if named_days else 0.0
     if hours is None:
         score *= rules.undated_factor
