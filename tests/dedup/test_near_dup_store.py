@@ -92,7 +92,7 @@ def test_migration_backfills_stored_signatures_in_batches(db_url: str, monkeypat
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+        command.downgrade(config, "0004_publisher_offset")  # the revision before 0005
     sessions = make_session_factory(engine)
     texts = [*SEEDS.values(), *TASS]
     with sessions.begin() as session:  # a store written before the band table existed
