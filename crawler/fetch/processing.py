@@ -154,14 +154,22 @@ class ArticleProcessor:
     def reindex_text(self, session: Session, article_id: int) -> bool:
         """Sign and index a row whose text changed outside `store` (a watched Wikipedia page's new revision).
 
-        Its old bands go first (computed from the old signature), so the index never points at text it had.
+        Its old bands go first (computed from the old signature), so the index never points at text it had; news
+        pages already stored that copy it are linked to it.
         """
         index = self.near_index(session)
         index.remove(str(article_id))
         text = repo.text_of(session, article_id) or ""
         sig = near_dup_signature(text)
         repo.set_signature(session, article_id, sig)
-        return sig is not None and index.add(str(article_id), sig)
+        if sig is None:
+            return False
+        # A news page that copied the page may have been stored first (outlets are crawled in any order): it is the
+        # copy all the same, so it is linked to the page and leaves the index of originals.
+        copies = index.query(sig, text=text, text_of=lambda key: repo.text_of(session, int(key)), exclude=str(article_id))
+        for copy_id in repo.link_earlier_copies(session, article_id, [(int(key), similarity) for key, similarity in copies]):
+            index.remove(str(copy_id))
+        return index.add(str(article_id), sig)
 
     def _match_headline(
         self, session: Session, outlet: str, title: str | None, published: datetime | None, *, opaque_only: bool = False

@@ -564,6 +564,43 @@ def test_watched_page_text_takes_part_in_near_duplicate_detection(runs: Runs, tm
     engine.dispose()
 
 
+def test_a_copy_stored_before_the_watched_page_is_linked_when_the_page_is_indexed(runs: Runs, tmp_path: Path) -> None:
+    """Outlets are crawled in any order: a news page copying the watched Arabic article, stored before the page's
+    text was indexed, becomes its near copy when the page is (re)indexed, and leaves the index of originals."""
+    import shutil
+
+    from crawler.discover.feeds import Lead
+    from crawler.fetch.processing import ArticleProcessor
+    from crawler.model import DateEvidence, ExtractedArticle
+    from spiders.registry import all_outlets
+
+    db = tmp_path / "copy-first.db"
+    shutil.copy(runs.db, db)
+    engine = make_engine(f"sqlite:///{db}")
+    sessions = make_session_factory(engine)
+    settings = Settings.model_validate({"storage": {"url": f"sqlite:///{db}"}})
+    processor = ArticleProcessor(settings, sessions)
+    with sessions.begin() as session:
+        watched = {a.wiki_lang: a for a in session.scalars(select(Article).where(Article.wiki_pageid.in_(PAGEIDS.values())))}
+        arabic_id, arabic_text = watched["ar"].id, watched["ar"].text
+        processor.near_index(session).remove(str(arabic_id))  # as before the page was first indexed
+    page = "الجزيرة نت\n" + arabic_text + "\nالمصدر: الجزيرة + ويكيبيديا"
+    url = "https://www.alaalem.com/index.php?aa=news&id22=99002"
+    published = DateEvidence(datetime(2024, 1, 5, 8, 0, tzinfo=timezone.utc), "jsonld")
+    article = ExtractedArticle(url=url, title="العلاقات بين روسيا وحماس", text=page, language="ar", published=published)
+    stored = processor.store(all_outlets(settings)["alaalem"], Lead(url=url, route="rss"), article, status="full")
+    assert stored.duplicate_kind is None  # nothing indexed to compare with yet: stored as an original
+    with sessions.begin() as session:
+        assert processor.reindex_text(session, arabic_id)
+    with sessions() as session:
+        copy = session.get(Article, stored.article_id)
+        assert copy is not None and copy.duplicate_of_id == arabic_id and copy.duplicate_kind == "near"
+        index = processor.near_index(session)
+        assert str(arabic_id) in index and str(stored.article_id) not in index
+        assert session.get(Article, arabic_id).duplicate_of_id is None  # type: ignore[union-attr]
+    engine.dispose()
+
+
 def test_maxlag_and_429_are_retried_after_the_stated_delay(runs: Runs) -> None:
     first = runs.hits(0)
     for code in ("he", "ru"):  # he answered maxlag (HTTP 200 + error), ru answered 429; both with Retry-After: 1
