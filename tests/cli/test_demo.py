@@ -55,6 +55,9 @@ def test_make_demo_shows_an_edit_a_take_down_a_refusal_and_a_wikipedia_change(tm
     # The alaalem article lost a paragraph between the passes: stored as an edit. Alkhanadeq's answered 404.
     assert re.search(r"(?m)^  Al-Aalem .*· edited since first seen", items)
     assert re.search(r"(?m)^  Al-Khanadeq .*· taken down", items)
+    # Al Jazeera's Arabic page copies the Arabic Wikipedia article: folded into it as "Also in", not listed twice.
+    assert re.search(r"(?m)^  Also in .*Al Jazeera Arabic", items)
+    assert not re.search(r"(?m)^- .*aljazeera\.net", items)
     wikipedia = markdown.split("## Wikipedia changes")[1].split("## Near misses")[0]
     revisions = [line for line in wikipedia.splitlines() if line.startswith("- ") and "new related article" not in line]
     assert len(revisions) == 1 and "ar: +2 paragraphs, edited by ArEditorB" in revisions[0]  # first sight is a baseline
