@@ -7,15 +7,15 @@ import re
 from datetime import date, datetime, timedelta
 
 # The month names of every watched language live with the date extraction; one table for both stages.
-from crawler.extract.dates import _ALL_MONTHS, _DIGITS, _MONTH_ALTERNATION
+from crawler.extract.textual_dates import MONTH_ALTERNATION, MONTH_NUMBERS, TO_ASCII_DIGITS
 
 _DAY_MONTH = re.compile(
-    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.,]*(?:ב-|ל-|ב|ל)?({_MONTH_ALTERNATION})(?![^\W\d_])"
+    rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?[\s\-/.,]*(?:ב-|ל-|ב|ל)?({MONTH_ALTERNATION})(?![^\W\d_])"
     r"(?:[\s\-/.,]*(\d{4})(?!\d))?",
     re.IGNORECASE,
 )
 _MONTH_DAY = re.compile(
-    rf"(?<![^\W\d_])({_MONTH_ALTERNATION})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s+(\d{{4}})(?!\d))?",
+    rf"(?<![^\W\d_])({MONTH_ALTERNATION})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s+(\d{{4}})(?!\d))?",
     re.IGNORECASE,
 )
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -46,20 +46,20 @@ def mentioned_days(text: str, published: datetime | None) -> frozenset[date]:
     """Days written in `text` (year inferred from the publication date when left out), within a year before it."""
     if published is None or not text:
         return frozenset()
-    text = text.translate(_DIGITS)
+    text = text.translate(TO_ASCII_DIGITS)
     found: list[date] = []
     for match in _DAY_MONTH.finditer(text):
         name = match[2].lower()
         if name in _SHORT_ENGLISH and not match[3]:
             continue
-        value = _day(int(match[3]) if match[3] else None, _ALL_MONTHS.get(name), int(match[1]), published)
+        value = _day(int(match[3]) if match[3] else None, MONTH_NUMBERS.get(name), int(match[1]), published)
         if value:
             found.append(value)
     for match in _MONTH_DAY.finditer(text):
         name = match[1].lower()
         if name in _SHORT_ENGLISH and not match[3]:
             continue
-        value = _day(int(match[3]) if match[3] else None, _ALL_MONTHS.get(name), int(match[2]), published)
+        value = _day(int(match[3]) if match[3] else None, MONTH_NUMBERS.get(name), int(match[2]), published)
         if value:
             found.append(value)
     for match in _ISO.finditer(text):

@@ -1,4 +1,4 @@
-"""crawler.extract.dates: evidence order, textual he/ar/ru dates (absolute and relative), future dates, the -01-01 trap."""
+"""crawler.extract.dates (and declared_dates, textual_dates): evidence order, textual he/ar/ru dates (absolute and relative), future dates, the -01-01 trap."""
 
 from __future__ import annotations
 
@@ -8,15 +8,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extract.dates import (
-    DeclaredDate,
-    read_declared_date,
-    date_in_url,
-    parse_structured_date,
-    parse_textual_date,
-    resolve_modified,
-    resolve_published,
-)
+from crawler.extract.dates import date_in_url, resolve_modified, resolve_published
+from crawler.extract.declared_dates import DeclaredDate, parse_structured_date, read_declared_date
+from crawler.extract.textual_dates import parse_textual_date
 from crawler.model import DateEvidence
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
