@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -18,10 +16,8 @@ from crawler.config import ConfigError, Settings, load_settings
 app = typer.Typer(help="coverwatch: watch outlets for Russia–Hamas coverage and build a daily digest.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration checks.", no_args_is_help=True)
-articles_app = typer.Typer(help="List and show stored articles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
-app.add_typer(articles_app, name="articles")
 
 console = make_console(stderr=True)
 out = make_console()
@@ -240,162 +236,10 @@ def int_type():  # type: ignore[no-untyped-def]
     return Integer()
 
 
-# --- inspection ---------------------------------------------------------------------------------------------
-
-
-@app.command()
-@edge_errors
-def sources(config: Optional[Path] = ConfigOption, as_json: bool = typer.Option(False, "--json")) -> None:
-    """List every outlet with its discovery routes and health."""
-    from crawler.fetch.runner import open_store
-    from spiders.registry import all_outlets
-    from storage import repo
-
-    settings = _settings(config)
-    outlets = all_outlets(settings)
-    _, sessions = open_store(settings)
-    rows = []
-    with sessions() as session:
-        for name, outlet in sorted(outlets.items()):
-            stored = repo.get_source(session, name)
-            runs = repo.recent_runs(session, name, limit=1)
-            rows.append(
-                {
-                    "name": name,
-                    "title": outlet.title,
-                    "language": outlet.language or "multi",
-                    "enabled": outlet.enabled,
-                    "disabled_reason": outlet.disabled_reason,
-                    "routes": outlet.routes,
-                    "fetch_articles": outlet.fetch_articles,
-                    "health": stored.health if stored else "unknown",
-                    "health_reason": stored.health_reason if stored else "never crawled",
-                    "last_run": runs[0].outcome if runs else None,
-                }
-            )
-    if as_json:
-        out.print_json(json.dumps(rows))
-        return
-    table = make_table(out, "name", "lang", "enabled", "routes", "health", "reason", "last run", title="sources")
-    for row in rows:
-        table.add_row(
-            row["name"], row["language"], "yes" if row["enabled"] else f"no ({row['disabled_reason'] or 'config'})",
-            ", ".join(row["routes"]) + ("" if row["fetch_articles"] else " (metadata only)"),
-            row["health"], row["health_reason"] or "", row["last_run"] or "-",
-        )
-    out.print(table)
-
-
-@articles_app.command("list")
-@edge_errors
-def articles_list(
-    outlet: Optional[str] = typer.Option(None),
-    relevant: bool = typer.Option(False, "--relevant", help="Only articles at or above the relevance threshold."),
-    limit: int = typer.Option(50),
-    config: Optional[Path] = ConfigOption,
-) -> None:
-    """List stored articles, newest first."""
-    from sqlalchemy import select
-
-    from crawler.fetch.runner import open_store
-    from storage.models import Article
-
-    _, sessions = open_store(_settings(config))
-    statement = select(Article).order_by(Article.first_seen.desc(), Article.id.desc()).limit(limit)
-    if outlet:
-        statement = statement.where(Article.outlet == outlet)
-    if relevant:
-        statement = statement.where(Article.relevant.is_(True))
-    table = make_table(out, "id", "outlet", "lang", "status", "published", "score", "title")
-    with sessions() as session:
-        for article in session.scalars(statement):
-            published = article.published_at.strftime("%Y-%m-%d %H:%M") if article.published_at else "-"
-            if article.published_uncertain and article.published_at:
-                published += " (?)"
-            score = f"{article.relevance_score:.2f}" if article.relevance_score is not None else "-"
-            table.add_row(str(article.id), article.outlet, article.language or "?", article.status, published, score, (article.title or "")[:90])
-    out.print(table)
-
-
-@articles_app.command("show")
-@edge_errors
-def articles_show(article_id: int, config: Optional[Path] = ConfigOption) -> None:
-    """Show one stored article as JSON (text, provenance, relevance, versions)."""
-    from crawler.fetch.runner import open_store
-    from storage.models import Article
-
-    _, sessions = open_store(_settings(config))
-    with sessions() as session:
-        article = session.get(Article, article_id)
-        if article is None:
-            console.print(f"no article with id {article_id}")
-            raise typer.Exit(1)
-        data = {
-            column.name: getattr(article, column.name)
-            for column in Article.__table__.columns
-            if column.name not in ("pdf", "signature")
-        }
-        data["versions"] = [
-            {"version": v.version_no, "kind": v.kind, "fetched_at": v.fetched_at, "change": v.change_summary} for v in article.versions
-        ]
-    out.print_json(json.dumps(data, default=str, ensure_ascii=False))
-
-
-# --- pure stages as stable interfaces -----------------------------------------------------------------------
-
-
-@app.command()
-def extract(
-    files: list[Path] = typer.Argument(..., help="HTML or PDF files."),
-    url: Optional[str] = typer.Option(None, "--url", help="The page URL (otherwise FILE.url, when present)."),
-    output_format: str = typer.Option("jsonl", "--format", help="Only jsonl: one JSON object per file."),
-) -> None:
-    """Extract title, text, date, language and authors: one JSON object per file (stable interface)."""
-    from crawler.extract.article import extract_file
-    from crawler.extract.budget import BudgetExceeded
-
-    if output_format != "jsonl":
-        console.print(f"unsupported --format {output_format!r}: only jsonl")
-        raise typer.Exit(2)
-    failed = refused = 0
-    for path in files:
-        try:
-            article = extract_file(path, url)
-            record = {"path": str(path), **article.as_json()}
-        except (OSError, ValueError, BudgetExceeded) as error:
-            failed += 1
-            if isinstance(error, BudgetExceeded):  # input past the limits: one line, exit 2 (CLI input error)
-                refused += 1
-                console.print(f"input error: {path}: {error.detail}", highlight=False, soft_wrap=True)
-            record = {"path": str(path), "url": url, "title": None, "text": "", "published_at": None, "language": None, "authors": [], "error": str(error)}
-        # `id` lets `coverwatch relevance` (which reports each input's id) compose with this output in a pipe.
-        record = {"id": record.get("url") or str(path), **record}
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    raise typer.Exit(2 if refused else 1 if failed == len(files) else 0)
-
-
-@app.command("relevance")
-def relevance_command(
-    file: str = typer.Argument("-", help="JSONL with objects {id, lang, title, text}; '-' (the default) reads stdin."),
-    threshold: Optional[float] = typer.Option(None, help="Override the profile's threshold."),
-    profile: Optional[Path] = typer.Option(None, help="Topic profile TOML (default: the shipped one)."),
-) -> None:
-    """Score each object for topic relevance: prints {id, relevant, score, matches} per line (stable interface).
-
-    Composes with extract: `coverwatch extract page.html | coverwatch relevance`.
-    """
-    from crawler.relevance.assess import load_profile, relevance_jsonl
-
-    loaded = load_profile(profile)
-    with (open(0, encoding="utf-8", closefd=False) if file == "-" else Path(file).open(encoding="utf-8")) as stream:
-        for result in relevance_jsonl(stream, loaded, threshold):
-            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
-
-
 # Feature areas add their commands from their own modules (digest, serve, schedule, probe, wiki, ...):
 # each defines register(app). Listed here so a missing module is an error, not a silently absent command.
 PLUGIN_MODULES: tuple[str, ...] = (
-    "crawler.cli.probe", "crawler.cli.digest", "crawler.cli.schedule", "crawler.cli.scrapyd", "crawler.cli.check",
+    "crawler.cli.stored", "crawler.cli.interfaces", "crawler.cli.probe", "crawler.cli.digest", "crawler.cli.schedule", "crawler.cli.scrapyd", "crawler.cli.check",
     "crawler.cli.stories",
 )
 

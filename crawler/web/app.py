@@ -26,7 +26,7 @@ from crawler.config import Settings
 from crawler.digest import format as fmt
 from crawler.digest import store
 from crawler.digest.query import resolve_threshold
-from crawler.web import export, queries
+from crawler.web import export, overview, queries, reader
 from crawler.web import stories as story_views
 from crawler.web.security import (
     AUTH_COOKIE,
@@ -191,7 +191,7 @@ def create_app(
     @app.get("/article/{article_id}", response_class=HTMLResponse)
     def article_page(request: Request, article_id: RowId) -> HTMLResponse:
         with factory() as session:
-            view = queries.article_view(session, article_id)
+            view = reader.article_view(session, article_id)
             story = story_repo.story_of(session, article_id)
             story_size = len(story_repo.story_reports(session, story)) if story is not None else 0
         if view is None:
@@ -204,13 +204,13 @@ def create_app(
     @app.get("/health", response_class=HTMLResponse)
     def health_page(request: Request) -> HTMLResponse:
         with factory() as session:
-            sources, events = queries.health_view(session, datetime.now(timezone.utc))
-        return render(request, "health.html", sources=sources, events=events, days=queries.HEALTH_DAYS)
+            sources, events = overview.health_view(session, datetime.now(timezone.utc))
+        return render(request, "health.html", sources=sources, events=events, days=overview.HEALTH_DAYS)
 
     @app.get("/digests", response_class=HTMLResponse)
     def digests_page(request: Request) -> HTMLResponse:
         with factory() as session:
-            rows = queries.digests(session)
+            rows = overview.digests(session)
         return render(request, "digests.html", digests=rows)
 
     @app.get("/digests/{digest_id}/html", response_class=HTMLResponse)
@@ -254,9 +254,9 @@ def create_app(
     async def review(request: Request, article_id: RowId) -> Response:
         form = await request.form()
         action = str(form.get("action") or "")
-        if action not in queries.REVIEW_ACTIONS:
-            raise HTTPException(400, f"unknown action; one of {', '.join(queries.REVIEW_ACTIONS)}")
-        found = await run_in_threadpool(_write, factory, queries.set_review, article_id, action)
+        if action not in reader.REVIEW_ACTIONS:
+            raise HTTPException(400, f"unknown action; one of {', '.join(reader.REVIEW_ACTIONS)}")
+        found = await run_in_threadpool(_write, factory, reader.set_review, article_id, action)
         if not found:
             raise HTTPException(404, f"no article {article_id}")
         return RedirectResponse(safe_next(str(form.get("next") or ""), f"/article/{article_id}"), status_code=303)
@@ -265,7 +265,7 @@ def create_app(
     async def note(request: Request, article_id: RowId) -> Response:
         form = await request.form()
         note_text = str(form.get("note") or "").replace("\x00", "")  # PostgreSQL text cannot hold NUL
-        found = await run_in_threadpool(_write, factory, queries.set_note, article_id, note_text)
+        found = await run_in_threadpool(_write, factory, reader.set_note, article_id, note_text)
         if not found:
             raise HTTPException(404, f"no article {article_id}")
         return RedirectResponse(safe_next(str(form.get("next") or ""), f"/article/{article_id}"), status_code=303)

@@ -1,12 +1,10 @@
-"""What the review UI reads and writes. Filters are parsed into typed values first; every value reaches SQL
-as a bound parameter through SQLAlchemy expressions, never as SQL text."""
+"""The review queue: its filters, the filtered article list, its rows and exports. Filters are parsed into typed
+values first; every value reaches SQL as a bound parameter through SQLAlchemy expressions, never as SQL text."""
 
 from __future__ import annotations
 
-import difflib
-from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,10 +15,8 @@ from sqlalchemy.orm import Session, defer
 from crawler.digest.data import Segment
 from crawler.digest.snippet import direction, highlight, matched_terms, snippet, valid_spans
 from crawler.web.search import document_match, search_condition, search_terms, term_spans
-from storage import repo
-from storage.models import Article, ArticleVersion, CrawlRun, Digest, Failure, HealthEvent, Source
+from storage.models import Article, Source
 
-REVIEW_ACTIONS = ("reviewed", "dismissed", "new", "star", "unstar")
 STATUS_FILTERS = ("open", "new", "reviewed", "starred", "dismissed", "all")
 RELEVANCE_FILTERS = ("relevant", "near", "below", "all")
 PAGE_SIZE = 50
@@ -48,13 +44,7 @@ class Total:
         return max(1, -(-self.count // size) + (0 if self.exact else 1))
 # Exports are for a selection, not a dump of the database.
 EXPORT_LIMIT = 10_000
-# Notes are an analyst's remarks, not documents.
-NOTE_MAX_CHARS = 5_000
-# A diff longer than this is summarised: the reader wants what changed, not the whole article twice.
-DIFF_MAX_LINES = 200
-HEALTH_DAYS = 7
-RECENT_RUNS = 5
-_HEAVY = (defer(Article.pdf), defer(Article.signature))
+HEAVY_COLUMNS = (defer(Article.pdf), defer(Article.signature))
 
 
 @dataclass(frozen=True)
@@ -136,7 +126,7 @@ def _local_midnight(day: date, zone: str) -> datetime:
 
 
 def filtered(session: Session, filters: Filters, threshold: float, margin: float, zone: str) -> Select[tuple[Article]]:
-    statement = select(Article).options(*_HEAVY)
+    statement = select(Article).options(*HEAVY_COLUMNS)
     if filters.date_from:
         statement = statement.where(Article.first_seen >= _local_midnight(filters.date_from, zone))
     if filters.date_to:
@@ -209,7 +199,7 @@ def _search_recent(
     if not everything and len(hits) < offset + limit:
         return None
     ids = hits[offset : offset + limit]
-    articles = {article.id: article for article in session.scalars(select(Article).options(*_HEAVY).where(Article.id.in_(ids)))}
+    articles = {article.id: article for article in session.scalars(select(Article).options(*HEAVY_COLUMNS).where(Article.id.in_(ids)))}
     return [articles[i] for i in ids if i in articles], Total(len(hits), exact=everything)
 
 
@@ -218,7 +208,7 @@ def export_rows(
 ) -> list[Article]:
     """The selection: the ticked articles when any, else everything the filters show (bounded)."""
     if ids:
-        statement = select(Article).options(*_HEAVY).where(Article.id.in_(list(ids)[:EXPORT_LIMIT]))
+        statement = select(Article).options(*HEAVY_COLUMNS).where(Article.id.in_(list(ids)[:EXPORT_LIMIT]))
     else:
         statement = filtered(session, filters, threshold, margin, zone)
     return list(session.scalars(statement.order_by(Article.first_seen.desc(), Article.id.desc()).limit(EXPORT_LIMIT)))
@@ -234,7 +224,7 @@ def outlet_titles(session: Session) -> dict[str, str]:
     return {source.name: source.title or source.name for source in session.scalars(select(Source))}
 
 
-# --- one article ------------------------------------------------------------------------------------------
+# --- queue rows --------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -268,153 +258,3 @@ def queue_row(article: Article, query: str) -> Row:
         snippet=snippet(fields, matches, width=220),
         terms=matched_terms(article.relevance_matches or []),
     )
-
-
-def paragraphs(segments: Sequence[Segment]) -> list[list[Segment]]:
-    """Split highlighted text into paragraphs at line breaks, keeping highlights."""
-    result: list[list[Segment]] = [[]]
-    for segment in segments:
-        pieces = segment.text.split("\n")
-        for index, piece in enumerate(pieces):
-            if index:
-                result.append([])
-            if piece:
-                result[-1].append(Segment(piece, segment.hit))
-    return [paragraph for paragraph in result if "".join(s.text for s in paragraph).strip()]
-
-
-@dataclass
-class VersionView:
-    version: ArticleVersion
-    diff: list[tuple[str, str]] = field(default_factory=list)  # (kind: add|del|ctx|hunk, line)
-    truncated: bool = False
-    title_change: tuple[str, str] | None = None
-
-
-def _diff(old: str, new: str) -> tuple[list[tuple[str, str]], bool]:
-    lines: list[tuple[str, str]] = []
-    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=1):
-        if line.startswith(("---", "+++")):
-            continue
-        kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "ctx")
-        lines.append((kind, line[1:] if kind != "hunk" else "…"))
-    return lines[:DIFF_MAX_LINES], len(lines) > DIFF_MAX_LINES
-
-
-def version_views(versions: Sequence[ArticleVersion]) -> list[VersionView]:
-    views = []
-    previous: ArticleVersion | None = None
-    for version in versions:
-        view = VersionView(version)
-        if previous is not None and version.kind not in ("takedown",):
-            if (previous.title or "") != (version.title or ""):
-                view.title_change = (previous.title or "", version.title or "")
-            if version.text and previous.text != version.text:
-                view.diff, view.truncated = _diff(previous.text or "", version.text)
-        if version.kind != "takedown":
-            previous = version
-        views.append(view)
-    return list(reversed(views))
-
-
-@dataclass
-class ArticleView:
-    article: Article
-    direction: str
-    title: tuple[Segment, ...]
-    lead: tuple[Segment, ...]
-    paragraphs: list[list[Segment]]
-    matches: list[Mapping[str, Any]]
-    versions: list[VersionView]
-    original: Article | None
-    carriers: list[Article]
-    outlet_titles: dict[str, str]
-
-
-def article_view(session: Session, article_id: int) -> ArticleView | None:
-    article = session.get(Article, article_id, options=_HEAVY)
-    if article is None:
-        return None
-    matches = [m for m in article.relevance_matches or [] if isinstance(m, Mapping)]
-    title = article.title or article.url
-    fields = {"title": title, "lead": article.lead or "", "text": article.text or ""}
-    spans = valid_spans(fields, matches)
-    original = session.get(Article, article.duplicate_of_id, options=_HEAVY) if article.duplicate_of_id else None
-    root_id = original.id if original is not None else article.id
-    carriers = list(
-        session.scalars(
-            select(Article).options(*_HEAVY).where(Article.duplicate_of_id == root_id, Article.id != article.id).order_by(Article.first_seen)
-        )
-    )
-    versions = list(session.scalars(select(ArticleVersion).where(ArticleVersion.article_id == article.id).order_by(ArticleVersion.version_no)))
-    return ArticleView(
-        article=article,
-        direction=direction(article.language, title),
-        title=highlight(title, spans.get("title", [])),
-        lead=highlight(fields["lead"], spans.get("lead", [])),
-        paragraphs=paragraphs(highlight(fields["text"], spans.get("text", []))),
-        matches=matches,
-        versions=version_views(versions),
-        original=original,
-        carriers=carriers,
-        outlet_titles=outlet_titles(session),
-    )
-
-
-def set_review(session: Session, article_id: int, action: str) -> bool:
-    article = session.get(Article, article_id, options=_HEAVY)
-    if article is None or action not in REVIEW_ACTIONS:
-        return False
-    if action == "star":
-        article.starred = True
-    elif action == "unstar":
-        article.starred = False
-    else:
-        article.review_status = action  # "dismissed" only hides: relevance and everything else stay as they are
-    return True
-
-
-def set_note(session: Session, article_id: int, note: str) -> bool:
-    article = session.get(Article, article_id, options=_HEAVY)
-    if article is None:
-        return False
-    article.note = note[:NOTE_MAX_CHARS]
-    return True
-
-
-# --- health and digests -----------------------------------------------------------------------------------
-
-
-@dataclass
-class SourceView:
-    source: Source
-    runs: list[CrawlRun]
-    failures_by_reason: list[tuple[str, int]]
-    recent_failures: list[Failure]
-    articles: int
-
-
-def health_view(session: Session, now: datetime, days: int = HEALTH_DAYS) -> tuple[list[SourceView], list[HealthEvent]]:
-    since = now - timedelta(days=days)
-    reasons: dict[str, Counter[str]] = defaultdict(Counter)
-    for source, reason, count in session.execute(
-        select(Failure.source, Failure.reason, func.count()).where(Failure.at >= since).group_by(Failure.source, Failure.reason)
-    ):
-        reasons[source][reason] = int(count)
-    recent: dict[str, list[Failure]] = defaultdict(list)
-    for failure in session.scalars(select(Failure).where(Failure.at >= since).order_by(Failure.at.desc(), Failure.id.desc()).limit(500)):
-        if len(recent[failure.source]) < 5:
-            recent[failure.source].append(failure)
-    counts = dict(session.execute(select(Article.outlet, func.count()).group_by(Article.outlet)).all())
-    views = [
-        # The last runs whatever their age: a source that stopped running must show it.
-        SourceView(source, repo.recent_runs(session, source.name, RECENT_RUNS), reasons.get(source.name, Counter()).most_common(),
-                   recent.get(source.name, []), int(counts.get(source.name, 0)))
-        for source in session.scalars(select(Source).order_by(Source.name))
-    ]
-    events = list(session.scalars(select(HealthEvent).order_by(HealthEvent.at.desc(), HealthEvent.id.desc()).limit(30)))
-    return views, events
-
-
-def digests(session: Session, limit: int = 60) -> list[Digest]:
-    return list(session.scalars(select(Digest).order_by(Digest.day.desc(), Digest.id.desc()).limit(limit)))
