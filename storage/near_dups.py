@@ -7,9 +7,9 @@ the signatures or rebuilds anything at start-up. Signatures stay in articles.sig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, NearDupBand
@@ -56,3 +56,19 @@ class BandTable:
     def __len__(self) -> int:
         """Indexed articles (a full count: for tests and tools, not the crawl path)."""
         return int(self.session.connection().scalar(select(func.count(func.distinct(_BANDS.c.article_id)))) or 0)
+
+
+def link_earlier_copies(session: Session, original_id: int, copies: Iterable[tuple[int, float]]) -> list[int]:
+    """Mark stored originals as near copies of `original_id` (an original indexed after them). Returns the ids
+    changed: only rows that are still originals, never the original itself nor another watched page."""
+    changed = []
+    for copy_id, similarity in copies:
+        result = session.execute(
+            update(Article)
+            .where(Article.id == copy_id, Article.id != original_id, Article.duplicate_of_id.is_(None),
+                   Article.wiki_pageid.is_(None))
+            .values(duplicate_of_id=original_id, duplicate_kind="near", duplicate_similarity=similarity)
+        )
+        if result.rowcount:
+            changed.append(copy_id)
+    return changed

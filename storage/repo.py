@@ -363,22 +363,6 @@ def set_signature(session: Session, article_id: int, signature: bytes | None) ->
     session.execute(update(Article).where(Article.id == article_id).values(signature=signature))
 
 
-def link_earlier_copies(session: Session, original_id: int, copies: Iterable[tuple[int, float]]) -> list[int]:
-    """Mark stored originals as near copies of `original_id` (an original indexed after them). Returns the ids
-    changed: only rows that are still originals, never the original itself nor another watched page."""
-    changed = []
-    for copy_id, similarity in copies:
-        result = session.execute(
-            update(Article)
-            .where(Article.id == copy_id, Article.id != original_id, Article.duplicate_of_id.is_(None),
-                   Article.wiki_pageid.is_(None))
-            .values(duplicate_of_id=original_id, duplicate_kind="near", duplicate_similarity=similarity)
-        )
-        if result.rowcount:
-            changed.append(copy_id)
-    return changed
-
-
 def url_key_of(session: Session, article_id: int) -> str:
     return session.scalars(select(Article.url_key).where(Article.id == article_id)).one()
 

@@ -20,7 +20,7 @@ from crawler.model import ExtractedArticle
 from crawler.dedup.urls import canonical_url, clean_link, url_key
 from crawler.stories.lexicon import default_lexicon
 from storage import repo, story_repo
-from storage.near_dups import BandTable
+from storage.near_dups import BandTable, link_earlier_copies
 
 
 # An aggregator result and the outlet's own copy of one story are published within a few days of each other.
@@ -167,7 +167,7 @@ class ArticleProcessor:
         # A news page that copied the page may have been stored first (outlets are crawled in any order): it is the
         # copy all the same, so it is linked to the page and leaves the index of originals.
         copies = index.query(sig, text=text, text_of=lambda key: repo.text_of(session, int(key)), exclude=str(article_id))
-        for copy_id in repo.link_earlier_copies(session, article_id, [(int(key), similarity) for key, similarity in copies]):
+        for copy_id in link_earlier_copies(session, article_id, [(int(key), similarity) for key, similarity in copies]):
             index.remove(str(copy_id))
         return index.add(str(article_id), sig)
 

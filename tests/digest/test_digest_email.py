@@ -16,7 +16,7 @@ from crawler.digest.run import produce_digest
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Digest
 from tests.digest_seed import DAY, NOW, seed_store
-from tests.smtp_inbox import Inbox, free_port
+from tests.smtp_inbox import free_port
 
 PASSWORD = "s3cret-smtp-password-do-not-log"
 
