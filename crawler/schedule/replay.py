@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
+
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler import exit_codes
 from crawler.config import ConfigError, Settings
@@ -20,10 +23,23 @@ from crawler.schedule.local import LocalSubprocessDispatcher, ProcessSupervisor,
 from crawler.schedule.plans import utcnow
 from crawler.schedule.timetable import describe_plan
 
-if TYPE_CHECKING:
-    from apscheduler.schedulers.background import BackgroundScheduler
 
-    from crawler.schedule.daemon import Daemon
+class Daemon(Protocol):
+    """What `--once` drives on the daemon (crawler.schedule.daemon.Daemon), named here so that the daemon imports
+    this module and never the other way round."""
+
+    settings: Settings
+    options: Any  # crawler.schedule.daemon.DaemonOptions
+    plans: list[Any]
+    counters: Any
+    stop_requested: threading.Event
+
+    def build(self, now: Any = None) -> BackgroundScheduler: ...
+    def emit(self, event: str, **fields: Any) -> None: ...
+    def crawl_job(self, source: str) -> None: ...
+    def run_digest(self) -> Any: ...
+    def request_stop(self, signum: int | None = None, _frame: Any = None) -> None: ...
+    def shutdown(self) -> None: ...
 
 log = logging.getLogger("coverwatch.scheduler")
 

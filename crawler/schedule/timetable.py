@@ -4,8 +4,9 @@ reaper, the health sweep, the heartbeat). crawler/schedule/daemon.py owns the jo
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any, Protocol
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -14,10 +15,40 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 
-from crawler.schedule.plans import crontab_weekdays, first_run_time, load_outlet_schedules, plan_crawls, utcnow
+from crawler.config import Settings
+from crawler.schedule.plans import (
+    CrawlPlan,
+    OutletSchedule,
+    crontab_weekdays,
+    first_run_time,
+    load_outlet_schedules,
+    plan_crawls,
+    utcnow,
+)
 
-if TYPE_CHECKING:
-    from crawler.schedule.daemon import Daemon
+
+class Daemon(Protocol):
+    """What the timetable reads from the daemon (crawler.schedule.daemon.Daemon) and the jobs it schedules there.
+    Named here, not imported, so the daemon imports its timetable and never the other way round."""
+
+    settings: Settings
+    options: Any  # crawler.schedule.daemon.DaemonOptions
+    zone: tzinfo
+    plans: list[CrawlPlan]
+    outlets: Sequence[OutletSchedule] | None
+    sessions: Callable[..., Any]
+    scheduler: BackgroundScheduler | None
+    _planned: dict[str, datetime]
+    _planned_lock: threading.Lock
+
+    def _on_event(self, event: Any) -> None: ...
+    def crawl_job(self, source: str) -> None: ...
+    def digest_job(self) -> None: ...
+    def housekeeping_job(self) -> None: ...
+    def vacuum_job(self) -> None: ...
+    def reap_job(self) -> None: ...
+    def health_job(self) -> None: ...
+    def heartbeat_job(self) -> None: ...
 
 # A digest missed because the daemon was down is still sent if the daemon is back within this window.
 DIGEST_CATCHUP = timedelta(hours=6)
