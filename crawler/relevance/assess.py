@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from crawler.jsonl import read_lines
 from crawler.model import Match, Relevance
 from crawler.relevance.match import FIELDS, Hit, HitReport, find_hits
 from crawler.wording import agree, plural
@@ -188,13 +189,9 @@ def relevance_jsonl(
 
     A line that is not a JSON object yields {id: null, relevant: false, score: 0, matches: [], error}.
     """
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-        except ValueError as exc:
-            yield _error_row(f"line {n}: {exc}")
+    for n, doc, error in read_lines(lines):
+        if error is not None:
+            yield _error_row(error)
             continue
         if not isinstance(doc, dict):
             yield _error_row(f"line {n}: not a JSON object")

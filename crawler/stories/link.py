@@ -8,12 +8,12 @@ The evidence is kept with the link so a reader can see why two reports were grou
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
+from crawler.jsonl import read_lines
 from crawler.stories.features import YEAR_RANGE, StoryFeatures, extract_features
 from crawler.stories.lexicon import Lexicon, default_lexicon
 
@@ -330,13 +330,9 @@ def stories_jsonl(lines: Iterable[str], lexicon: Lexicon | None = None,
     lexicon = lexicon or default_lexicon()
     rows: list[dict[str, Any]] = []
     reports: list[StoryFeatures] = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-        except ValueError as exc:
-            rows.append({"id": None, "story": None, "evidence": None, "error": f"line {n}: {exc}"})
+    for n, doc, error in read_lines(lines):
+        if error is not None:
+            rows.append({"id": None, "story": None, "evidence": None, "error": error})
             continue
         if not isinstance(doc, dict) or doc.get("id") is None:
             rows.append({"id": None, "story": None, "evidence": None, "error": f"line {n}: not an object with an id"})
