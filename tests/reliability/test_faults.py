@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from storage.db import make_engine, make_session_factory
 from storage.models import Article, ArticleVersion, CrawlRun, Digest, SourceLock, UrlAlias
+from tests.reliability.tmpfs import mounted_tmpfs
 from tests.reliability.test_bad_input import (
     FEED_DATE,
     REPO,
@@ -359,15 +360,8 @@ def test_archive_sink_disables_itself_on_enospc(tmp_path: Path) -> None:
 @pytest.fixture
 def tiny_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
     """A 256 KiB tmpfs (root only); skips where mounting is not permitted."""
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip() or result.returncode}); the unit test covers ENOSPC")
-    try:
+    with mounted_tmpfs(tmp_path / "tiny", "256k", when_refused="; the unit test covers ENOSPC") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
 
 
 def test_disk_full_while_archiving_crawl_continues_and_reports_it(tmp_path: Path, tiny_disk: Path) -> None:

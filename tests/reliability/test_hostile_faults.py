@@ -28,6 +28,7 @@ from storage.db import make_engine, make_session_factory
 from storage.models import Article, CrawlRun, SourceLock
 from tests.reliability.test_bad_input import REPO, HostileSite, run_crawl_process, write_config
 from tests.reliability.test_faults import ARTICLES, _assert_consistent, _count, _publish_slow_outlet, _start_crawl, _wait_for
+from tests.reliability.tmpfs import mounted_tmpfs
 
 # Small, so the silent database is noticed quickly; the watchdog bound below only catches a hang.
 STATEMENT_TIMEOUT_S = 3
@@ -131,15 +132,8 @@ def test_postgresql_going_silent_mid_crawl_is_a_storage_error_not_a_hang(tmp_pat
 @pytest.fixture
 def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A 2 MiB tmpfs (root only); skips where mounting is not permitted."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.strip() or result.returncode})")
-    try:
+    with mounted_tmpfs(tmp_path / "small", "2m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
 
 
 def _fill(directory: Path) -> Path:
