@@ -521,7 +521,10 @@ def test_daemon_fires_skips_overlaps_recovers_a_killed_crawl_and_stops_on_sigter
     kinds = [event["event"] for event in seen]
     assert kinds[0] == "started" and kinds[-1] == "stopped" and "stopping" in kinds, log[-3000:]
     after_stop = seen[kinds.index("stopping") + 1 : -1]
-    assert after_stop and all(e["event"] == "finished" and e["status"] == "interrupted" for e in after_stop)
+    # Whatever was in flight at SIGTERM ends interrupted: the slow crawl always, and on a loaded machine also the
+    # digest catch-up, which fires 30 s after start.
+    assert any(e["event"] == "finished" for e in after_stop)
+    assert all(e["event"] in {"finished", "digest"} and e["status"] == "interrupted" for e in after_stop), after_stop
     dispatched = {event["source"] for event in seen if event["event"] == "dispatch"}
     assert dispatched == {"alpha", "slow"}
     assert any(e["event"] == "skipped_overlap" and e["job"] == "crawl:slow" for e in seen)  # max_instances=1
