@@ -41,7 +41,7 @@ from crawler.schedule.plans import (
     utcnow,
 )
 from crawler.schedule.replay import log_plan, replay_dispatcher
-from crawler.schedule.timetable import HEARTBEAT_EVERY_S, build_scheduler
+from crawler.schedule.timetable import HEARTBEAT_EVERY_S, PlannedTimes, build_scheduler
 from storage import maintenance
 
 log = logging.getLogger("coverwatch.scheduler")
@@ -116,8 +116,7 @@ class Daemon:
         self.engine, self.sessions = open_database(settings, self.options.db_wait_s)
         self.zone = ZoneInfo(settings.digest.timezone)
         self.counters = _Counters()
-        self._planned: dict[str, datetime] = {}
-        self._planned_lock = threading.Lock()
+        self.planned_times = PlannedTimes()
         self._events_lock = threading.Lock()
         self._active = 0
         self._active_cond = threading.Condition()
@@ -136,7 +135,7 @@ class Daemon:
         with self._events_lock, self.options.events_path.open("a", encoding="utf-8") as stream:
             stream.write(line + "\n")
 
-    def _on_event(self, event: JobEvent) -> None:
+    def on_job_event(self, event: JobEvent) -> None:
         if event.code == EVENT_JOB_MAX_INSTANCES:
             self.counters.skipped_overlap += 1
             planned = getattr(event, "scheduled_run_times", None) or []
@@ -159,8 +158,7 @@ class Daemon:
         """Enter a job: count it as active and return when it was planned to run."""
         with self._active_cond:
             self._active += 1
-        with self._planned_lock:
-            return self._planned.pop(name, None)
+        return self.planned_times.take(name)
 
     def _job_done(self) -> None:
         with self._active_cond:

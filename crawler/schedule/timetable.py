@@ -38,10 +38,9 @@ class Daemon(Protocol):
     outlets: Sequence[OutletSchedule] | None
     sessions: Callable[..., Any]
     scheduler: BackgroundScheduler | None
-    _planned: dict[str, datetime]
-    _planned_lock: threading.Lock
+    planned_times: PlannedTimes
 
-    def _on_event(self, event: Any) -> None: ...
+    def on_job_event(self, event: Any) -> None: ...
     def crawl_job(self, source: str) -> None: ...
     def digest_job(self) -> None: ...
     def housekeeping_job(self) -> None: ...
@@ -68,17 +67,32 @@ HEARTBEAT_EVERY_S = 30
 MAINTENANCE_WORKERS = 4
 
 
-class _PlannedTimeExecutor(ThreadPoolExecutor):
-    """A thread pool that remembers when each submitted job was planned to run (for the delay figures)."""
+class PlannedTimes:
+    """When each submitted job was planned to run, kept from submission until the job starts (the delay figures).
+    The executors write from APScheduler's thread; the job reads its own entry from a worker thread."""
 
-    def __init__(self, max_workers: int, planned: dict[str, datetime], lock: threading.Lock) -> None:
+    def __init__(self) -> None:
+        self._planned: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def note(self, job_id: str, planned: datetime) -> None:
+        with self._lock:
+            self._planned[job_id] = planned
+
+    def take(self, job_id: str) -> datetime | None:
+        with self._lock:
+            return self._planned.pop(job_id, None)
+
+
+class _PlannedTimeExecutor(ThreadPoolExecutor):
+    """A thread pool that notes when each submitted job was planned to run."""
+
+    def __init__(self, max_workers: int, planned: PlannedTimes) -> None:
         super().__init__(max_workers)
         self._planned = planned
-        self._planned_lock = lock
 
     def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
-        with self._planned_lock:
-            self._planned[job.id] = run_times[-1]
+        self._planned.note(job.id, run_times[-1])
         super()._do_submit_job(job, run_times)
 
 
@@ -89,47 +103,33 @@ def build_scheduler(daemon: Daemon, now: datetime | None = None) -> BackgroundSc
     daemon.plans = plan_crawls(daemon.settings, outlets, minute_seconds=daemon.options.minute_seconds)
     scheduler = BackgroundScheduler(
         executors={
-            "crawls": _PlannedTimeExecutor(daemon.settings.schedule.max_parallel_crawls, daemon._planned, daemon._planned_lock),
-            "default": _PlannedTimeExecutor(MAINTENANCE_WORKERS, daemon._planned, daemon._planned_lock),
+            "crawls": _PlannedTimeExecutor(daemon.settings.schedule.max_parallel_crawls, daemon.planned_times),
+            "default": _PlannedTimeExecutor(MAINTENANCE_WORKERS, daemon.planned_times),
         },
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=daemon.zone,
     )
-    scheduler.add_listener(daemon._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+    scheduler.add_listener(daemon.on_job_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
     now = now or utcnow()
     last = _last_starts(daemon)
     for index, plan in enumerate(daemon.plans):
+        trigger: Any
         if plan.interval_s is not None:
             start = first_run_time(
                 plan, last.get(plan.source), now, index, daemon.options.stagger_s * daemon.options.minute_seconds / 60
             )
-            trigger: Any = IntervalTrigger(
+            trigger = IntervalTrigger(
                 seconds=plan.interval_s, start_date=start, jitter=plan.jitter_s or None, timezone=timezone.utc
             )
-            grace = max(1, int(plan.interval_s))
-            scheduler.add_job(
-                daemon.crawl_job,
-                trigger,
-                args=[plan.source],
-                id=plan.job_id,
-                name=plan.job_id,
-                executor="crawls",
-                misfire_grace_time=grace,
-                next_run_time=start,
-            )
+            timing: dict[str, Any] = {"misfire_grace_time": max(1, int(plan.interval_s)), "next_run_time": start}
         else:
             trigger = CronTrigger.from_crontab(crontab_weekdays(plan.cron or ""), timezone=daemon.zone)
             if plan.jitter_s:
                 trigger.jitter = plan.jitter_s
-            scheduler.add_job(
-                daemon.crawl_job,
-                trigger,
-                args=[plan.source],
-                id=plan.job_id,
-                name=plan.job_id,
-                executor="crawls",
-                misfire_grace_time=CRON_MISFIRE_GRACE_S,
-            )
+            timing = {"misfire_grace_time": CRON_MISFIRE_GRACE_S}
+        scheduler.add_job(
+            daemon.crawl_job, trigger, args=[plan.source], id=plan.job_id, name=plan.job_id, executor="crawls", **timing
+        )
     hours, minutes = (int(part) for part in daemon.settings.digest.time.split(":"))
     scheduler.add_job(
         daemon.digest_job,
