@@ -19,6 +19,9 @@ Sets (../shared/benchmarks, see its README; pages belong to their publishers):
   trafilatura's authors wrote into its evaluation data by hand; no body (the set has snippets, not whole texts:
   bench/extraction_quality.py scores them). Its authors are read like a byline; usernames and agency codes
   with digits drop out as in Readability's bylines.
+- fundus: the shared fixtures' pages that come with fundus's expected output (`*_expected_fundus.json`, beside
+  the page): body = summary, subheadings and paragraphs; title; authors; publishing date. The page's version
+  of the expected output is the one whose title the page holds; its URL is the page's canonical link.
 Every figure is printed for all sets together and for each set apart (`--sets` runs some of them only).
 Measures:
 - day: the publisher's local day (coverwatch's `published_at` in the page's own offset; trafilatura's date)
@@ -225,11 +228,39 @@ def trafilatura_eval_pages() -> Iterator[Page]:
                 )
 
 
+def fundus_pages() -> Iterator[Page]:
+    for truth_path in sorted((SHARED / "fixtures").rglob("*_expected_fundus.json")):
+        versions = json.loads(truth_path.read_text(encoding="utf-8")).values()
+        for html_path in sorted(truth_path.parent.glob("*.html")):
+            html = html_path.read_bytes()
+            text = html.decode("utf-8", errors="replace")
+            canonical = lxml_html.fromstring(html).xpath("//link[@rel='canonical']/@href")
+            for expected in versions:
+                if not canonical or expected["title"] not in text:
+                    continue
+                body = expected["body"]
+                blocks = list(body.get("summary", []))
+                for section in body.get("sections", []):
+                    blocks += [*section["headline"], *section["paragraphs"]]
+                yield Page(
+                    "fundus",
+                    site_of(canonical[0]),
+                    html_path.name,
+                    html,
+                    canonical[0],
+                    day=(expected.get("publishing_date") or "")[:10] or None,
+                    body="\n".join(blocks),
+                    title=expected["title"],
+                    authors=name_set(expected.get("authors") or []) or None,
+                )
+
+
 SETS: dict[str, Callable[[], Iterator[Page]]] = {
     "readability": readability_pages,
     "newspaper4k": newspaper_pages,
     "dates": dates_pages,
     "trafilatura_eval": trafilatura_eval_pages,
+    "fundus": fundus_pages,
 }
 
 
