@@ -88,7 +88,8 @@ def resolve_published(
     if feed_date is not None and feed_date.value is not None:
         value = aware_utc(feed_date.value)
         if value is not None and plausible(value, now, naive=False):
-            return DateEvidence(value, feed_date.source, feed_date.uncertain)
+            # The listing's stated offset and bare-day flag travel with it: its local day is the publisher's.
+            return DateEvidence(value, feed_date.source, feed_date.uncertain, feed_date.offset_minutes, feed_date.date_only)
         notes.append(f"date: ignored implausible {feed_date.source} value {feed_date.value.isoformat()}")
     # htmldate's quick search (markup, URL, common patterns) first; its extensive search (whole-page patterns,
     # dateparser on every date-like string) costs 3-10x more and runs only when nothing else is found.
