@@ -2,7 +2,8 @@
 
 `find_hits(fields, profile)` returns every alias occurrence in the title, lead and text, after
 * longest-match overlap resolution ("Russian foreign ministry" beats "Russian"),
-* dropping mentions inside a wire dateline ("MOSCOW (Reuters) -", "МОСКВА, 29 июня. /ТАСС/."; datelines.py),
+* dropping mentions inside a wire dateline ("MOSCOW (Reuters) -", "МОСКВА, 29 июня. /ТАСС/.", a place alone
+  before a dash: "موسكو -"; datelines.py),
 * dropping Russia named as a nationality ("два гражданина России") and state media credited as a source
   ("передает ТАСС"; mentions.py),
 * keeping ambiguous aliases (Arabic حماس = "enthusiasm") only with context.
@@ -16,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from crawler.relevance.datelines import dateline_spans
+from crawler.relevance.datelines import bare_place_spans, dateline_spans
 from crawler.relevance.mentions import nationality_mentions, source_credits
 from crawler.relevance.morphology import (
     SCRIPT_ARABIC,
@@ -226,13 +227,16 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
     raw: list[Hit] = []
     term_hits: dict[str, list[Hit]] = defaultdict(list)
     dateline: list[Hit] = []
+    places = {g.id for g in profile.groups if g.place}
     for name in FIELDS:
         text = fields.get(name) or ""
         ft, hits = scan_field(name, text, entity_index)
         scanned[name] = ft
         spans = dateline_spans(text) if name != "title" else []
+        bare = bare_place_spans(text) if name != "title" and places else []
         for h in hits:
-            (dateline if _in_spans(h, spans) else raw).append(h)
+            in_dateline = _in_spans(h, spans) or (h.alias.group in places and _in_spans(h, bare))
+            (dateline if in_dateline else raw).append(h)
         if term_index is not None:
             _, thits = scan_field(name, text, term_index, ft.tokens, per_group=True)
             for h in thits:
