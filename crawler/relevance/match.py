@@ -242,8 +242,10 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
             for h in thits:
                 term_hits[h.alias.group].append(h)
     after_digit = {(h.field, h.first) for h in raw if h.first > 0 and scanned[h.field].tokens[h.first - 1].text.isdigit()}
-    nationality = nationality_mentions(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality},
-                                       after_digit)
+    people = {g.id for g in profile.groups if g.people}
+    nationality = [h for h in raw if h.alias.group in people]
+    nationality += nationality_mentions(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality},
+                                        after_digit)
     sources = source_credits(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.source})
     dropped = {id(h) for h in (*nationality, *sources)}
     raw = [h for h in raw if id(h) not in dropped]

@@ -73,6 +73,7 @@ class Group:
     nationality: bool = False  # its names also give a person's nationality ("citizens of Russia")
     source: bool = False  # its names are also the source credited for a report ("передает ТАСС")
     place: bool = False  # its names are places: one opening a paragraph before a dash is a dateline ("موسكو -")
+    people: bool = False  # its names are people of the country ("россиянин"): always a nationality, never the state
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def _parse_group(gid: str, table: dict[str, Any]) -> Group:
     if context is not None and not isinstance(context, str):
         raise ProfileError(f"{where}.context must be the name of a [terms.*] table")
     flags = {}
-    for key in ("nationality", "source", "place"):
+    for key in ("nationality", "source", "place", "people"):
         flags[key] = table.get(key, False)
         if not isinstance(flags[key], bool):
             raise ProfileError(f"{where}.{key} must be true or false")

@@ -118,11 +118,15 @@ def collect_evidence(report: HitReport, profile: Profile, *, use_lead: bool = Tr
     evidence.extend(near_evidence)
 
     # A title naming one side, the lead naming the other: "Putin meets freed hostage" + "...thanked Hamas".
+    # A lead sentence about Russia's own war ("на фоне российского вторжения в Украину, из России эмигрировали")
+    # does not complete a title naming Hamas.
     if bool(t_r) != bool(t_h):
         other, same = (hamas, russia) if t_r else (russia, hamas)
         in_lead = [
             h
             for s in lead_segments
+            if not _is_damped(s.field, s.start, s.end, russia.within(s.field, s.start, s.end),
+                              hamas.within(s.field, s.start, s.end), terms)
             for h in other.within(s.field, s.start, s.end)
             if not in_foreign_aside(report.fields[s.field].text, s.start, s.end, h, same.within(s.field, s.start, s.end))
             and (h.field, h.start) not in passing

@@ -202,6 +202,25 @@ def test_a_nationality_does_not_hide_the_state_named_beside_it(profile):
     assert score("Hamas says it has freed Gaza hostage with Russian citizenship", text, "en", profile).relevant
 
 
+def test_a_russian_person_noun_is_always_a_nationality(profile):
+    """nsn.fm (2025-02-15): "россиянин" is a hostage's passport wherever it stands, never the state."""
+    title = "ХАМАС освободило россиянина Труфанова и двух других заложников"
+    rel = score(title, "ХАМАС освободило троих израильских заложников.", "ru", profile)
+    assert not rel.relevant
+    assert "nationality ignored (россиянина)" in rel.explanation
+
+
+def test_a_lead_about_russias_own_war_does_not_complete_a_title_naming_hamas(profile):
+    """bbc.com/russian (2023-10): emigrants who left over the war with Ukraine, living through the Hamas attack."""
+    title = ("«Мыслей уехать у нас нет и не будет». Как россияне, уехавшие в Израиль из-за войны с Украиной, "
+             "переживают нападение ХАМАС")
+    lead = ("С начала прошлого года, на фоне российского вторжения в Украину, из России эмигрировали сотни тысяч "
+            "человек.")
+    assert not score(title, lead, "ru", profile).relevant
+    # A lead where Russia acts on the attack completes the same title.
+    assert score(title, "Россия отказалась осудить нападение.", "ru", profile).relevant
+
+
 def test_state_media_credited_as_the_source_are_dropped_but_an_interview_is_kept(profile):
     credited = find_hits({"title": "", "lead": "", "text": "Об этом сообщает РИА Новости со ссылкой на источник."}, profile)
     assert [h.alias.term for h in credited.source_credit] == ["РИА Новости"] and not credited.hits
