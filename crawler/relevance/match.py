@@ -18,7 +18,13 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 
 from crawler.relevance.datelines import bare_place_spans, dateline_spans
-from crawler.relevance.mentions import nationality_mentions, source_credits
+from crawler.relevance.mentions import (
+    POSTING_PREFIX_HE,
+    POSTING_PREPOSITIONS,
+    host_countries,
+    nationality_mentions,
+    source_credits,
+)
 from crawler.relevance.morphology import (
     SCRIPT_ARABIC,
     SCRIPT_CYRILLIC,
@@ -26,6 +32,7 @@ from crawler.relevance.morphology import (
     SCRIPT_LATIN,
     Token,
     arabic_unsuffixed,
+    normalize_word,
     russian_matches,
     russian_splits,
     tokenize,
@@ -76,6 +83,7 @@ class HitReport:
     term_hits: dict[str, list[Hit]]  # term list name -> occurrences (context words, damping words)
     nationality: list[Hit] = dc_field(default_factory=list)  # Russia named as people's nationality, dropped
     source_credit: list[Hit] = dc_field(default_factory=list)  # state media credited as a report's source, dropped
+    host: list[Hit] = dc_field(default_factory=list)  # Russia as the posting of another state's mission, dropped
 
 
 class AliasIndex:
@@ -247,7 +255,10 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
     nationality += nationality_mentions(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality},
                                         after_digit)
     sources = source_credits(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.source})
-    dropped = {id(h) for h in (*nationality, *sources)}
+    after_posting = {(h.field, h.first) for h in raw if _after_posting(scanned[h.field].tokens, h)}
+    hosts = host_countries(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality or g.place},
+                           after_posting)
+    dropped = {id(h) for h in (*nationality, *sources, *hosts)}
     raw = [h for h in raw if id(h) not in dropped]
     sure_sides = {h.side for h in raw if not h.alias.ambiguous}
     kept, unconfirmed = [], []
@@ -256,7 +267,18 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
             kept.append(h)
         else:
             unconfirmed.append(h)
-    return HitReport(kept, dateline, unconfirmed, scanned, dict(term_hits), nationality, sources)
+    return HitReport(kept, dateline, unconfirmed, scanned, dict(term_hits), nationality, sources, hosts)
+
+
+_POSTING_NORMS = frozenset(normalize_word(w) for w in POSTING_PREPOSITIONS)
+
+
+def _after_posting(tokens: list[Token], hit: Hit) -> bool:
+    """The hit follows a posting preposition ("в России", "لدى موسكو", Hebrew "ברוסיה")."""
+    if hit.first > 0 and tokens[hit.first - 1].norm in _POSTING_NORMS:
+        return True
+    first = tokens[hit.first]
+    return first.script == SCRIPT_HEBREW and first.norm.startswith(POSTING_PREFIX_HE) and not hit.alias.term.startswith(POSTING_PREFIX_HE)
 
 
 # Compiled indexes are cached per profile object: profiles are immutable after loading.

@@ -12,6 +12,12 @@ Dropped before scoring (like datelines), each reported in the explanation:
   `source = true`, within `attribution_window` words after a word of `attribution_terms`. "A Hamas leader
   told RT" (an interview) is kept: "told" is not a reporting verb.
 
+* **host country** — "посол Израиля в России", "Israel's ambassador to Moscow", "السفير الإسرائيلي لدى موسكو",
+  "שגריר ישראל ברוסיה": the country where another state's ambassador or embassy sits is not an actor. Applies to
+  the `nationality = true` and `place = true` groups right after a posting preposition (`POSTING_PREPOSITIONS`,
+  or the Hebrew prefix ב), within `mission_window` words after a word of `mission_terms`. "посол РФ в Израиле"
+  (Russia's own ambassador) is kept: no preposition stands before РФ.
+
 Kept, but marked *passing* so scoring weakens a sentence whose Hamas-side mentions are all passing, and
 a title naming only Russia is not completed by them:
 * **the war's name** — "met in Moscow to discuss the Israel-Hamas war", "обсудили ... конфликт Израиля и
@@ -65,6 +71,11 @@ class Mention(Protocol):
 
 M = TypeVar("M", bound=Mention)
 
+# Prepositions that make a country the posting of a mission ("ambassador to Russia", "посол ... в России",
+# "السفير ... لدى موسكو"); Hebrew writes "in" as the prefix ב (ברוסיה), see POSTING_PREFIX_HE.
+POSTING_PREPOSITIONS = frozenset({"to", "in", "в", "во", "لدى", "في", "الى", "إلى"})
+POSTING_PREFIX_HE = "ב"
+
 # What separates the items of a list: a comma (Latin or Arabic), a conjunction word, or a word carrying the
 # Arabic or Hebrew conjunction prefix (والطاقة, ובמתקפת). Longer than one letter: a bare و / ו is a word too.
 _LIST_SEPARATOR = re.compile(r"[,،]|(?<!\w)(?:and|или|и|or)(?!\w)|(?<!\w)[وו](?=\w{2,})", re.IGNORECASE)
@@ -101,6 +112,18 @@ def nationality_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc: S
         h for h in hits
         if h.group in nationality_groups
         and (_near(h, words, sc.nationality_window) or _near(h, numbers, 1) or (h.field, h.first) in after_number)
+    ]
+
+
+def host_countries(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring, country_groups: set[str],
+                   after_posting: set[tuple[str, int]]) -> list[M]:
+    """Hits of the country and place groups named as the posting of another state's mission ("посол Израиля в
+    России"). `after_posting` holds the (field, first token) of the hits right after a posting preposition, found by
+    the caller who has the tokens."""
+    missions = _terms(term_hits, sc.mission_terms)
+    return [
+        h for h in hits
+        if h.group in country_groups and (h.field, h.first) in after_posting and _after(h, missions, sc.mission_window)
     ]
 
 

@@ -115,6 +115,8 @@ class Scoring:
     topic_terms: str | None = None
     topic_window: int = 12
     topic_list_items: int = 3
+    mission_terms: str | None = None
+    mission_window: int = 4
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,7 @@ def _list_name(table: dict[str, Any], key: str) -> str | None:
 # Scoring keys that name a [terms.*] table (checked against the profile's term lists once it is parsed).
 TERM_LIST_KEYS = ("dominant_conflict", "relation_terms", "continuation_terms", "reference_terms",
                   "hamas_reference_terms", "nationality_terms", "war_party_terms", "war_terms", "background_terms",
-                  "number_terms", "attribution_terms", "topic_terms")
+                  "number_terms", "attribution_terms", "topic_terms", "mission_terms")
 
 
 def _parse_scoring(table: dict[str, Any]) -> Scoring:
@@ -277,6 +279,8 @@ def _parse_scoring(table: dict[str, Any]) -> Scoring:
         topic_terms=names["topic_terms"],
         topic_window=int(_number(table, "topic_window", d.topic_window, where, 0, 100)),
         topic_list_items=int(_number(table, "topic_list_items", d.topic_list_items, where, 2, 100)),
+        mission_terms=names["mission_terms"],
+        mission_window=int(_number(table, "mission_window", d.mission_window, where, 0, 100)),
     )
 
 

@@ -221,6 +221,35 @@ def test_a_lead_about_russias_own_war_does_not_complete_a_title_naming_hamas(pro
     assert score(title, "Россия отказалась осудить нападение.", "ru", profile).relevant
 
 
+@pytest.mark.parametrize(
+    ("text", "host"),
+    [
+        # m.smi24.net/moscow/396114776
+        ("Посол Израиля в России Симона Гальперин подтвердила, что россиянин Александр Труфанов находится в списке "
+         "заложников «Хамаса».", "России"),
+    ],
+)
+def test_the_posting_of_a_foreign_mission_is_not_the_state(text, host, profile):
+    rel = score(None, text, None, profile)
+    assert not rel.relevant
+    assert f"host country of a foreign mission ignored ({host})" in rel.explanation
+
+
+def test_only_the_posting_is_dropped_beside_the_state(profile):
+    """elbalad.news/6314890: the Israeli ambassador "to Moscow" goes, the Russian deputy minister and "Moscow's
+    efforts" stay."""
+    text = ("أبلغ نائب وزير الخارجية الروسي ميخائيل بوجدانوف، السفير الإسرائيلي لدى موسكو سيمون هالبرين بجهود موسكو "
+            "لتحرير الرهائن الإسرائيليين في قطاع غزة.")
+    report = find_hits({"title": "", "lead": "", "text": text}, profile)
+    assert [text[h.start : h.end] for h in report.host] == ["موسكو"]
+    assert russia_surfaces(text, profile) == ["نائب وزير الخارجية الروسي", "بوجدانوف", "موسكو"]
+
+
+def test_russias_own_ambassador_stays_the_state(profile):
+    """finance.rambler.ru (2023-10): "посол РФ в Израиле" is Russia's ambassador: no preposition before РФ."""
+    assert russia_surfaces("Об этом рассказал «Известиям» посол РФ в Израиле Анатолий Викторов.", profile) == ["РФ"]
+
+
 def test_state_media_credited_as_the_source_are_dropped_but_an_interview_is_kept(profile):
     credited = find_hits({"title": "", "lead": "", "text": "Об этом сообщает РИА Новости со ссылкой на источник."}, profile)
     assert [h.alias.term for h in credited.source_credit] == ["РИА Новости"] and not credited.hits
