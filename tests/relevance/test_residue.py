@@ -250,6 +250,16 @@ def test_russias_own_ambassador_stays_the_state(profile):
     assert russia_surfaces("Об этом рассказал «Известиям» посол РФ в Израиле Анатолий Викторов.", profile) == ["РФ"]
 
 
+def test_russias_draft_at_the_un_is_the_state_even_where_it_omits_hamas(profile):
+    """sawaleif.com (2023-10-17): "the Russian draft ... without mentioning Hamas" is Russia's stance on Hamas."""
+    text = ("فشل مجلس الأمن الدولي في تبني مشروع قرار روسي يدعو إلى وقف إطلاق نار إنساني في قطاع غزة.\n"
+            "بدورها، أفادت المندوبة الأمريكية في مجلس الأمن، بأن مشروع القرار الروسي طرح دون أي مشاورات ودون "
+            "الإشارة إلى حماس.")
+    rel = score(None, text, "ar", profile)
+    assert rel.relevant
+    assert any(m.surface == "مشروع القرار الروسي" and m.group == "russia" for m in rel.matches)
+
+
 def test_state_media_credited_as_the_source_are_dropped_but_an_interview_is_kept(profile):
     credited = find_hits({"title": "", "lead": "", "text": "Об этом сообщает РИА Новости со ссылкой на источник."}, profile)
     assert [h.alias.term for h in credited.source_credit] == ["РИА Новости"] and not credited.hits
