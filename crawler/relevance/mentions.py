@@ -26,7 +26,8 @@ a title naming only Russia is not completed by them:
   `war_name_window` words. The war named as a topic or a date is not Hamas acting; Hamas's own acts in the war
   are named otherwise ("Hamas attacked", "the Al-Aqsa Flood", a group of the profile).
 * **background** — "на фоне гибели ... главы политбюро движения ХАМАС", "amid the war with Hamas", "על רקע",
-  "على خلفية": a word of `background_terms` at most `background_window` words before the mention.
+  "على خلفية", Hamas as the cause of someone else's act ("Israel's operation in response to the Hamas attack",
+  "ردا على هجوم حماس"): a word of `background_terms` at most `background_window` words before the mention.
 * **an item of a list of topics** — "they discussed trade, energy, education and Hamas's attack on Israel",
   "обсудили Украину, Сирию, ХАМАС и КНДР", "وبحثا التجارة والطاقة والتعليم وهجوم حماس": a word of
   `topic_terms` (discuss, agenda) at most `topic_window` words before the mention in the same sentence, and

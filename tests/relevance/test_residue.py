@@ -147,6 +147,18 @@ def test_hamas_as_the_backdrop_of_a_kremlin_meeting_is_not_a_relation(profile):
     assert "source credit ignored (ТАСС)" in rel.explanation
 
 
+def test_hamas_as_the_cause_of_israels_operation_is_background(profile):
+    """shorouknews.com (2025-08-23): an evacuation ordered by the Russian president after Israel's operation
+    'in response to the attack of Hamas': Hamas is the backdrop, not a party Russia deals with."""
+    text = ("وأعاد المصدر إلى الذاكرة أنه \"في نهاية عام 2023، نفذت عملية إخلاء جماعية من قطاع غزة للمواطنين الروس "
+            "وأقاربهم المباشرين من الفلسطينيين (الأزواج والأطفال القصر)، وذلك بناء على توجيهات أصدرها الرئيس الروسي "
+            "بعد إطلاق إسرائيل عملية عسكرية واسعة النطاق في القطاع ردا على هجوم حركة \"حماس\" على الأراضي "
+            "الإسرائيلية في 7 أكتوبر ، 2023.")
+    rel = score(None, text, "ar", profile)
+    assert not rel.relevant
+    assert "1 sentence weakened" in rel.explanation
+
+
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
