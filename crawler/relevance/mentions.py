@@ -28,6 +28,8 @@ a title naming only Russia is not completed by them:
 * **background** — "на фоне гибели ... главы политбюро движения ХАМАС", "amid the war with Hamas", "על רקע",
   "على خلفية", Hamas as the cause of someone else's act ("Israel's operation in response to the Hamas attack",
   "ردا على هجوم حماس"): a word of `background_terms` at most `background_window` words before the mention.
+* **the captor** — "the Russians held by Hamas", "в заложниках у ХАМАС", "المحتجزين لدى حماس", "בשבי חמאס": Hamas
+  at most `captor_window` words after a word of `captor_terms` describes the hostages, who are the subject.
 * **an item of a list of topics** — "they discussed trade, energy, education and Hamas's attack on Israel",
   "обсудили Украину, Сирию, ХАМАС и КНДР", "وبحثا التجارة والطاقة والتعليم وهجوم حماس": a word of
   `topic_terms` (discuss, agenda) at most `topic_window` words before the mention in the same sentence, and
@@ -136,13 +138,14 @@ def source_credits(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring
 
 def passing_hamas_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc: Scoring,
                            texts: Mapping[str, str] | None = None) -> set[tuple[str, int]]:
-    """(field, start) of the Hamas-side hits named in passing: in the war's name, as background, or as one
-    item of a list of topics (that rule needs the fields' `texts`)."""
+    """(field, start) of the Hamas-side hits named in passing: in the war's name, as background, as the captor
+    describing hostages, or as one item of a list of topics (that rule needs the fields' `texts`)."""
     parties = _terms(term_hits, sc.war_party_terms)
     wars = _terms(term_hits, sc.war_terms)
     background = _terms(term_hits, sc.background_terms)
     topics = _terms(term_hits, sc.topic_terms)
     relations = _terms(term_hits, sc.relation_terms)
+    captors = _terms(term_hits, sc.captor_terms)
     window = sc.war_name_window
 
     def war_name(h: Mention) -> bool:
@@ -159,7 +162,9 @@ def passing_hamas_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc:
     return {
         (h.field, h.start)
         for h in hits
-        if h.side == "hamas" and (war_name(h) or _after(h, background, sc.background_window) or listed_topic(h))
+        if h.side == "hamas"
+        and (war_name(h) or _after(h, background, sc.background_window) or _after(h, captors, sc.captor_window)
+             or listed_topic(h))
     }
 
 

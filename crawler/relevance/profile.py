@@ -116,6 +116,8 @@ class Scoring:
     topic_window: int = 12
     topic_list_items: int = 3
     mission_terms: str | None = None
+    captor_terms: str | None = None
+    captor_window: int = 3
     mission_window: int = 4
 
 
@@ -232,7 +234,8 @@ def _list_name(table: dict[str, Any], key: str) -> str | None:
 # Scoring keys that name a [terms.*] table (checked against the profile's term lists once it is parsed).
 TERM_LIST_KEYS = ("dominant_conflict", "relation_terms", "continuation_terms", "reference_terms",
                   "hamas_reference_terms", "nationality_terms", "war_party_terms", "war_terms", "background_terms",
-                  "number_terms", "attribution_terms", "topic_terms", "mission_terms")
+                  "number_terms", "attribution_terms", "topic_terms", "mission_terms",
+                  "captor_terms")
 
 
 def _parse_scoring(table: dict[str, Any]) -> Scoring:
@@ -280,6 +283,8 @@ def _parse_scoring(table: dict[str, Any]) -> Scoring:
         topic_window=int(_number(table, "topic_window", d.topic_window, where, 0, 100)),
         topic_list_items=int(_number(table, "topic_list_items", d.topic_list_items, where, 2, 100)),
         mission_terms=names["mission_terms"],
+        captor_terms=names["captor_terms"],
+        captor_window=int(_number(table, "captor_window", d.captor_window, where, 0, 100)),
         mission_window=int(_number(table, "mission_window", d.mission_window, where, 0, 100)),
     )
 

@@ -159,6 +159,19 @@ def test_hamas_as_the_cause_of_israels_operation_is_background(profile):
     assert "1 sentence weakened" in rel.explanation
 
 
+def test_hamas_as_the_captor_describing_hostages_is_passing(profile):
+    """alwakeelnews.com (2023-10): the Russian ambassador counts 'the Russians held by Hamas'; kachaf.com (RT Arabic,
+    2023-11-10): the same phrase in a title, with Hamas acting in the lead, stays a relation."""
+    counted = ("صرح السفير الروسي لدى إسرائيل أناتولي فيكتوروف بأن عدد الروس المحتجزين لدى \"حماس\" يتراوح بين خمسة "
+               "إلى ستة أسخاص.\nوأضاف أن روسيا على اتصال مستمر مع الجهات الإسرائيلية لمعرفة مصيرهم.")
+    rel = score(None, counted, "ar", profile)
+    assert not rel.relevant and "1 sentence weakened" in rel.explanation
+    title = "السفير الروسي لدى تل أبيب: شروط تعجيزية تعقد تحرير المواطنين الروس المحتجزين لدى \"حماس\""
+    lead = ("أشار السفير الروسي لدى تلّ أبيب أناتولي فيكتوروف إلى أن إسرائيل و\"حماس\" تتبادلان فرض شروط تعجيزية، "
+            "مما يعقّد جهود تحرير المواطنين الروس المحتجزين لدى \"حماس\".")
+    assert score(title, lead, "ar", profile).relevant
+
+
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
