@@ -25,6 +25,10 @@ a title naming only Russia is not completed by them:
   `war_party_terms` (Israel) within `war_name_window` - 1 words and a word of `war_terms` within
   `war_name_window` words. The war named as a topic or a date is not Hamas acting; Hamas's own acts in the war
   are named otherwise ("Hamas attacked", "the Al-Aqsa Flood", a group of the profile).
+* **a discussed settlement** — "ناقش الطرفان ... الاتفاقات بين إسرائيل وحماس", "темой разговора стал обмен ... после
+  соглашения о прекращении огня между Израилем и «Хамас»": a word of `settlement_terms` (truce, deal) and the war's
+  party as for the war's name, at most `topic_window` words after a word of `topic_terms`. Without the topic word
+  it stays an actor: "a Russian draft for a truce between Israel and Hamas" is Russia's stance.
 * **background** — "на фоне гибели ... главы политбюро движения ХАМАС", "amid the war with Hamas", "על רקע",
   "على خلفية", Hamas as the cause of someone else's act ("Israel's operation in response to the Hamas attack",
   "ردا على هجوم حماس"): a word of `background_terms` at most `background_window` words before the mention.
@@ -146,10 +150,15 @@ def passing_hamas_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc:
     topics = _terms(term_hits, sc.topic_terms)
     relations = _terms(term_hits, sc.relation_terms)
     captors = _terms(term_hits, sc.captor_terms)
+    settlements = _terms(term_hits, sc.settlement_terms)
     window = sc.war_name_window
 
     def war_name(h: Mention) -> bool:
         return _near(h, parties, max(window - 1, 1)) and _near(h, wars, window)
+
+    def discussed_settlement(h: Mention) -> bool:
+        return (_near(h, parties, max(window - 1, 1)) and _near(h, settlements, window)
+                and _after(h, topics, sc.topic_window))
 
     def listed_topic(h: Mention) -> bool:
         return texts is not None and any(
@@ -163,8 +172,8 @@ def passing_hamas_mentions(hits: Sequence[M], term_hits: dict[str, list[M]], sc:
         (h.field, h.start)
         for h in hits
         if h.side == "hamas"
-        and (war_name(h) or _after(h, background, sc.background_window) or _after(h, captors, sc.captor_window)
-             or listed_topic(h))
+        and (war_name(h) or discussed_settlement(h) or _after(h, background, sc.background_window)
+             or _after(h, captors, sc.captor_window) or listed_topic(h))
     }
 
 

@@ -117,6 +117,7 @@ class Scoring:
     topic_list_items: int = 3
     mission_terms: str | None = None
     captor_terms: str | None = None
+    settlement_terms: str | None = None
     captor_window: int = 3
     mission_window: int = 4
 
@@ -235,7 +236,7 @@ def _list_name(table: dict[str, Any], key: str) -> str | None:
 TERM_LIST_KEYS = ("dominant_conflict", "relation_terms", "continuation_terms", "reference_terms",
                   "hamas_reference_terms", "nationality_terms", "war_party_terms", "war_terms", "background_terms",
                   "number_terms", "attribution_terms", "topic_terms", "mission_terms",
-                  "captor_terms")
+                  "captor_terms", "settlement_terms")
 
 
 def _parse_scoring(table: dict[str, Any]) -> Scoring:
@@ -284,6 +285,7 @@ def _parse_scoring(table: dict[str, Any]) -> Scoring:
         topic_list_items=int(_number(table, "topic_list_items", d.topic_list_items, where, 2, 100)),
         mission_terms=names["mission_terms"],
         captor_terms=names["captor_terms"],
+        settlement_terms=names["settlement_terms"],
         captor_window=int(_number(table, "captor_window", d.captor_window, where, 0, 100)),
         mission_window=int(_number(table, "mission_window", d.mission_window, where, 0, 100)),
     )

@@ -159,6 +159,23 @@ def test_hamas_as_the_cause_of_israels_operation_is_background(profile):
     assert "1 sentence weakened" in rel.explanation
 
 
+def test_a_discussed_israel_hamas_deal_is_a_topic_but_a_russian_truce_draft_is_a_stance(profile):
+    """egypt.news-pravda.com (2025-01-21): Putin and Sisi discussed "the agreements between Israel and Hamas";
+    akhbararabia.net (2023-10-17): the Council rejected a draft Russia proposed "for a truce between Israel and
+    Hamas"."""
+    discussed = score(
+        "بوتين يناقش الوضع في قطاع غزة مع الرئيس المصري",
+        "أجرى الرئيس الروسي فلاديمير بوتين محادثة هاتفية مع نظيره المصري عبد الفتاح السيسي.\n"
+        "على وجه الخصوص، تمت مناقشة تحقيق الاتفاقات بين إسرائيل وحماس.",
+        "ar",
+        profile,
+    )
+    assert not discussed.relevant
+    draft = ("رفض مجلس الأمن الدولي مشروع قرار اقترحته روسيا، لإرساء هدنة “إنسانيّة” بين “إسرائيل” وحركة “حماس”، "
+             "وقرّر معاودة الإجتماع مجدّدًا مساء اليوم الثّلثاء.")
+    assert "weakened" not in score(None, draft, "ar", profile).explanation
+
+
 def test_hamas_as_the_captor_describing_hostages_is_passing(profile):
     """alwakeelnews.com (2023-10): the Russian ambassador counts 'the Russians held by Hamas'; kachaf.com (RT Arabic,
     2023-11-10): the same phrase in a title, with Hamas acting in the lead, stays a relation."""
