@@ -302,6 +302,14 @@ def test_russias_draft_at_the_un_is_the_state_even_where_it_omits_hamas(profile)
     assert any(m.surface == "مشروع القرار الروسي" and m.group == "russia" for m in rel.matches)
 
 
+def test_russia_written_in_lower_case_is_still_russia(profile):
+    """cursorinfo.co.il: "Министр иностранных дел россии сергей лавров заявил ...", lower case on purpose."""
+    text = ("Министр иностранных дел россии сергей лавров заявил, что сомневается в способности Израиля уничтожить "
+            "террористическую организацию ХАМАС.")
+    assert russia_surfaces(text, profile) == ["россии"]
+    assert score(None, text, "ru", profile).relevant
+
+
 def test_state_media_credited_as_the_source_are_dropped_but_an_interview_is_kept(profile):
     credited = find_hits({"title": "", "lead": "", "text": "Об этом сообщает РИА Новости со ссылкой на источник."}, profile)
     assert [h.alias.term for h in credited.source_credit] == ["РИА Новости"] and not credited.hits
