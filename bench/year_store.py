@@ -67,7 +67,8 @@ from storage.bulk import insert_new_articles  # noqa: E402
 from storage.db import make_engine, make_session_factory, upgrade  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_DATABASE = "coverwatch_year_store"
+# One database per checkout (named after its folder), so that two checkouts on one server can bench at once.
+PG_DATABASE = "coverwatch_year_store_" + re.sub(r"\W", "_", REPO.name.lower())
 WORKDIR = REPO / "build" / "year_store"
 ARCHIVE = REPO / "build" / "demo-archive"
 BATCH = 5000
