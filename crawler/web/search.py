@@ -32,6 +32,11 @@ MAX_TERMS = 8
 MAX_TERM_CHARS = 100
 MAX_QUERY_CHARS = 500
 
+# SQLite window checks: a window whose rowid range is at most this many times its size is searched by FTS5
+# over that range; bound parameters per statement stay well under SQLite's limit.
+ALIGNED_RANGE = 4
+SQLITE_IDS_PER_STATEMENT = 500
+
 _fts = table("articles_fts", column("rowid", Integer), column("title"), column("body"))
 
 
@@ -109,10 +114,7 @@ def matching_among(session: Session, query: str, ids: list[int]) -> set[int]:
         return set()
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        # FTS5 seeks its doclists to a rowid range, so a window costs its own matches, not the word's in the
-        # whole store. Article ids grow with first_seen, so a window of the newest articles is a narrow range.
-        rowid_range = (_fts.c.rowid >= min(ids), _fts.c.rowid <= max(ids))
-        return set(session.scalars(select(_fts.c.rowid).where(*_fts_conditions(terms), *rowid_range))) & set(ids)
+        return _fts_matching_among(session, terms, ids)
     if dialect == "postgresql":
         # Materialized, so the planner reads the window's documents by id instead of turning the LIKE into a
         # trigram-index scan over every candidate of a common word in the store.
@@ -125,6 +127,27 @@ def matching_among(session: Session, query: str, ids: list[int]) -> set[int]:
         return set(session.scalars(select(window.c.id).where(document_match(window.c.search_document, terms))))
     condition = search_condition(session, query)
     return set(session.scalars(select(Article.id).where(Article.id.in_(ids), condition)))
+
+
+def _fts_matching_among(session: Session, terms: list[str], ids: list[int]) -> set[int]:
+    """SQLite: which of `ids` match, at a cost set by the window, not by the word's matches in the whole store."""
+    if max(ids) - min(ids) < ALIGNED_RANGE * len(ids):
+        # FTS5 seeks its doclists to a rowid range. Ids grow with first_seen as articles are crawled, so a window
+        # of the newest articles is a narrow range.
+        rowid_range = (_fts.c.rowid >= min(ids), _fts.c.rowid <= max(ids))
+        return set(session.scalars(select(_fts.c.rowid).where(*_fts_conditions(terms), *rowid_range))) & set(ids)
+    # Ids that do not follow time (history imported in bulk) would make the range the whole store, and FTS5
+    # answers `rowid IN (...) AND MATCH` by one doclist seek per id. The window's indexed text is read instead
+    # and searched here, case-folded as FTS5 folds it (and as term_spans highlights it).
+    needles = [term.casefold() for term in terms]
+    found: set[int] = set()
+    for start in range(0, len(ids), SQLITE_IDS_PER_STATEMENT):
+        chunk = ids[start : start + SQLITE_IDS_PER_STATEMENT]
+        for rowid, title, body in session.execute(select(_fts.c.rowid, _fts.c.title, _fts.c.body).where(_fts.c.rowid.in_(chunk))):
+            title, body = (title or "").casefold(), (body or "").casefold()
+            if all(needle in title or needle in body for needle in needles):
+                found.add(rowid)
+    return found
 
 
 def _folded_with_positions(text: str) -> tuple[str, list[int] | None]:

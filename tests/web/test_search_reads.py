@@ -3,10 +3,13 @@ come from index seeks, not a scan of every article. Checked on results and query
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
-from crawler.web import queries
+from crawler.web import queries, search
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Article
 from tests.digest_seed import seed_store
@@ -46,3 +49,33 @@ def test_filter_choices_are_the_stored_values_read_through_indexes(db_url: str) 
         # One seek per value ("SEARCH ... USING COVERING INDEX"), never "SCAN articles".
         assert plans and all(line.startswith("SEARCH articles USING COVERING INDEX") for line in plans), plans
     engine.dispose()
+
+
+@pytest.mark.parametrize("aligned_range", [10**9, 0], ids=["fts5-rowid-range", "window-text"])
+def test_a_window_of_the_walk_matches_what_the_index_matches(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, aligned_range: int) -> None:
+    """On SQLite a window of the newest-first walk is checked by FTS5 over its rowid range, or (ids not following
+    time) by reading its indexed text: both find exactly what the index finds among the window's ids, prefixed
+    Hebrew and Arabic forms, folded marks, case and short terms included."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    seed_store(sessions)
+    with sessions.begin() as session:
+        session.add(Article(**_article("pointed", "הַמֶּמְשָׁלָה הָרוּסִית", "والحكومة الروسية · إسرائيل · Хамас")))
+    monkeypatch.setattr(search, "ALIGNED_RANGE", aligned_range)
+    monkeypatch.setattr(search, "SQLITE_IDS_PER_STATEMENT", 3)  # several statements per window
+    with sessions() as session:
+        ids = list(session.scalars(select(Article.id).order_by(Article.first_seen.desc())))
+        window = ids[: len(ids) * 2 // 3]
+        for query in ("ממשלה", "حكومة", "اسرائيل", "хамас", "HAMAS", "Putin Russia", "US", "no-such-word"):
+            indexed = set(session.scalars(select(Article.id).where(search.search_condition(session, query))))
+            assert search.matching_among(session, query, window) == indexed & set(window), query
+        assert search.matching_among(session, "ממשלה", window)  # the checks above are not all empty
+    engine.dispose()
+
+
+def _article(key: str, title: str, text: str) -> dict[str, object]:
+    seen = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    return {"url_key": key, "url": f"https://example.org/{key}", "outlet": "constructed", "language": "he", "title": title,
+            "text": text, "first_seen": seen, "last_seen": seen, "published_source": "test", "extraction_method": "test",
+            "status": "full", "relevance_explanation": "", "note": ""}
