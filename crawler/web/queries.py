@@ -28,7 +28,7 @@ COUNT_CAP = 1000
 # are walked window by growing window (the index checks each window's ids only) until a window fills the page.
 # A word with fewer than WALK_FROM_MATCHES matches in the whole store is answered by the index at once: the walk
 # would find too few. Past the last window, the index answers too.
-WALK_WINDOWS = (2_000, 8_000, 32_000)
+WALK_WINDOWS = (500, 2_000, 8_000)
 WALK_FROM_MATCHES = 2_000
 WALKED_DIALECTS = ("sqlite", "postgresql")
 
