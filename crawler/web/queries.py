@@ -14,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from crawler.digest.data import Segment
 from crawler.digest.snippet import direction, highlight, matched_terms, snippet, valid_spans
-from crawler.web.search import matches_at_least, matching_among, search_condition, term_spans
+from crawler.web.search import matching_among, search_condition, term_spans
 from storage.models import Article, Source
 
 STATUS_FILTERS = ("open", "new", "reviewed", "starred", "dismissed", "all")
@@ -26,10 +26,9 @@ COUNT_CAP = 1000
 # A common word matches a large share of a year of articles: finding all its matches to show the newest 50
 # costs in proportion to the store. The queue is newest first, so the newest articles the other filters keep
 # are walked window by growing window (the index checks each window's ids only) until a window fills the page.
-# A word with fewer than WALK_FROM_MATCHES matches in the whole store is answered by the index at once: the walk
-# would find too few. Past the last window, the index answers too.
+# When the density of matches seen so far says the remaining windows would not fill it (a rarer word), the index
+# answers instead; for a rare word it finds few matches, cheaply.
 WALK_WINDOWS = (500, 2_000, 8_000)
-WALK_FROM_MATCHES = 2_000
 WALKED_DIALECTS = ("sqlite", "postgresql")
 
 
@@ -185,28 +184,30 @@ def _search_newest(
     session: Session, filters: Filters, threshold: float, margin: float, zone: str, offset: int, limit: int
 ) -> tuple[list[Article], Total] | None:
     """The page from a walk over the newest articles the other filters keep, window by growing window, or None
-    when the word is rare (the index answers) or the windows hold too few matches for the page.
+    when the windows would hold too few matches for the page (the index answers).
 
     The walk stops at the first window that fills the page, so its count is a floor ("N+") unless it saw
     every article the filters keep.
     """
     wanted = offset + limit
-    if not matches_at_least(session, filters.q, WALK_FROM_MATCHES):
-        return None
     base = (
         filtered(session, replace(filters, q=""), threshold, margin, zone)
         .with_only_columns(Article.id, Article.first_seen)
         .order_by(Article.first_seen.desc(), Article.id.desc())
     )
     hits: list[int] = []
+    walked = 0
     everything = False
-    for size in WALK_WINDOWS:
+    for step, size in enumerate(WALK_WINDOWS):
         window = session.execute(base.limit(size)).all()
         found = matching_among(session, filters.q, [article_id for article_id, _ in window])
         hits += [article_id for article_id, _ in window if article_id in found]
+        walked += len(window)
         everything = len(window) < size  # the walk has seen every article the other filters keep
         if everything or len(hits) >= wanted:
             break
+        if len(hits) * (walked + sum(WALK_WINDOWS[step + 1 :])) < wanted * walked:
+            return None  # at this density the remaining windows would not fill the page
         last_id, last_seen = window[-1]
         # Keyset: strictly older than the window's last row; first_seen alone is the index's range bound.
         older = or_(Article.first_seen < last_seen, and_(Article.first_seen == last_seen, Article.id < last_id))

@@ -95,18 +95,6 @@ def search_condition(session: Session, query: str) -> ColumnElement[bool] | None
     return and_(*(or_(Article.title.ilike(_like_pattern(t), escape="\\"), Article.text.ilike(_like_pattern(t), escape="\\")) for t in terms))
 
 
-def matches_at_least(session: Session, query: str, count: int) -> bool:
-    """Whether the index alone (no other filter) finds at least `count` articles: it stops at the count-th."""
-    condition = search_condition(session, query)
-    if condition is None:
-        return False
-    if session.get_bind().dialect.name == "sqlite":
-        found = select(_fts.c.rowid).where(*_fts_conditions(search_terms(query))).limit(count)
-    else:
-        found = select(Article.id).where(condition).limit(count)
-    return int(session.scalar(select(func.count()).select_from(found.subquery())) or 0) >= count
-
-
 def matching_among(session: Session, query: str, ids: list[int]) -> set[int]:
     """Which of `ids` (one window of the newest-first walk) match every term of `query`."""
     terms = search_terms(query)

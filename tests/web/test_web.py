@@ -611,10 +611,9 @@ def test_search_walks_the_newest_articles_first_and_falls_back_to_the_index(db_u
     everything = queries.Filters(status="all", relevance="all", copies=True)
     query = "the"
     with sessions() as session:
-        indexed, indexed_total = queries.queue(session, replace(everything, q=query), 0.5, 0.1, "UTC")  # rare: the index
+        indexed, indexed_total = queries.queue(session, replace(everything, q=query), 0.5, 0.1, "UTC")  # one window sees all
         newest_first = [article.id for article in session.scalars(select(Article).order_by(Article.first_seen.desc(), Article.id.desc()))]
-        monkeypatch.setattr(queries, "WALK_FROM_MATCHES", 1)  # now every word counts as common
-        monkeypatch.setattr(queries, "WALK_WINDOWS", (2, 3))
+        monkeypatch.setattr(queries, "WALK_WINDOWS", (2, 3))  # small windows: the walk serves the first pages
         walked = [queries.queue(session, replace(everything, q=query, page=page), 0.5, 0.1, "UTC", limit=1) for page in (1, 2, 3)]
         whole_walk = queries.queue(session, replace(everything, q=query), 0.5, 0.1, "UTC", limit=len(newest_first))
         monkeypatch.setattr(queries, "WALK_WINDOWS", (len(newest_first) + 1,))  # one window sees every article
