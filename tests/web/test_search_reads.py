@@ -79,3 +79,24 @@ def _article(key: str, title: str, text: str) -> dict[str, object]:
     return {"url_key": key, "url": f"https://example.org/{key}", "outlet": "constructed", "language": "he", "title": title,
             "text": text, "first_seen": seen, "last_seen": seen, "published_source": "test", "extraction_method": "test",
             "status": "full", "relevance_explanation": "", "note": ""}
+
+
+def test_the_walk_reads_the_queue_index_and_the_page_rows_only(sqlite_url: str) -> None:
+    """A search served by the walk reads its windows from the covering index ix_articles_queue and then only the
+    page's rows by id: nothing that grows with the store is read row by row (SQLite query plans)."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    seed_store(sessions)
+    filters = queries.Filters(q="the", status="all", relevance="all")
+    with sessions() as session:
+        rows, total = queries.queue(session, filters, 0.5, 0.1, "UTC", limit=2)
+        statements = _selects(engine, lambda: queries.queue(session, filters, 0.5, 0.1, "UTC", limit=2))
+    assert len(rows) == 2 and total.exact  # the seeded store fits in the first window
+    with engine.connect() as connection:
+        plans = [row[3] for statement, parameters in statements
+                 for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    reads = [line for line in plans if line.split(" ")[1:2] == ["articles"]]
+    assert "SCAN articles USING COVERING INDEX ix_articles_queue" in reads, plans
+    assert all(line == "SCAN articles USING COVERING INDEX ix_articles_queue" or "(rowid=?)" in line for line in reads), plans
+    engine.dispose()
