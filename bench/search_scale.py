@@ -221,7 +221,7 @@ def _drop(backend: str, url: str, admin: Engine) -> None:
         connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
 
 
-def measure_store(url: str, repeats: int) -> None:
+def measure_store(url: str, repeats: int, languages: list[str]) -> None:
     """UI search alone on an existing store (left unchanged): GET /search through the FastAPI app, per word."""
     from fastapi.testclient import TestClient
 
@@ -232,8 +232,8 @@ def measure_store(url: str, repeats: int) -> None:
     settings = Settings.model_validate({"storage": {"url": url}, "topic": {"threshold": THRESHOLD, "near_miss_margin": MARGIN}})
     with TestClient(create_app(settings, sessions=make_session_factory(engine)), base_url="http://127.0.0.1",
                     client=("127.0.0.1", 50123)) as client:
-        for language, word in WORDS.items():
-            walls, cpus = [], []
+        for language in languages:
+            word, walls, cpus = WORDS[language], [], []
             for _ in range(repeats):
                 started, cpu_started = time.perf_counter(), time.process_time()  # the app runs in this process
                 response = client.get("/search", params={"q": word})
@@ -259,9 +259,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the stores, and reuse kept ones of the same size")
     parser.add_argument("--store", help="only time UI search (GET /search), on the existing store at this SQLAlchemy URL")
     parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--words", default=",".join(WORDS), help=f"with --store: which of {', '.join(WORDS)} to search")
     args = parser.parse_args()
     if args.store:
-        measure_store(args.store, args.repeats)
+        measure_store(args.store, args.repeats, args.words.split(","))
         return
     pools = paragraph_pools()
     print("paragraph pools:", {language: len(pool) for language, pool in pools.items()})
