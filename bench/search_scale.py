@@ -18,6 +18,8 @@ Each query runs REPEATS times; printed: p50 and p95 in ms, and the share of arti
 text, under its own expression index) on the same store, for the before/after.
 
 Run:  .venv/bin/python bench/search_scale.py [--n 100000] [--backends sqlite,postgresql] [--old-search] [--keep]
+      .venv/bin/python bench/search_scale.py --store URL [--repeats 20]   # UI search only, on an existing store
+      (e.g. one bench/year_store.py built): GET /search through the FastAPI app, wall and CPU of this process.
 Needs PostgreSQL at 127.0.0.1:5432 (trust auth) for the postgresql backend; creates and drops its own database.
 """
 
@@ -219,13 +221,49 @@ def _drop(backend: str, url: str, admin: Engine) -> None:
         connection.execute(text(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
 
 
+def measure_store(url: str, repeats: int, languages: list[str]) -> None:
+    """UI search alone on an existing store (left unchanged): GET /search through the FastAPI app, per word."""
+    from fastapi.testclient import TestClient
+
+    from crawler.web.app import create_app
+
+    engine = make_engine(url)
+    print(f"[{engine.dialect.name}] {_stored(engine):,} articles at {engine.url.render_as_string(hide_password=True)}")
+    settings = Settings.model_validate({"storage": {"url": url}, "topic": {"threshold": THRESHOLD, "near_miss_margin": MARGIN}})
+    with TestClient(create_app(settings, sessions=make_session_factory(engine)), base_url="http://127.0.0.1",
+                    client=("127.0.0.1", 50123)) as client:
+        for language in languages:
+            word, walls, cpus = WORDS[language], [], []
+            for _ in range(repeats):
+                started, cpu_started = time.perf_counter(), time.process_time()  # the app runs in this process
+                response = client.get("/search", params={"q": word})
+                walls.append((time.perf_counter() - started) * 1000)
+                cpus.append((time.process_time() - cpu_started) * 1000)
+                assert response.status_code == 200, response.text[:300]
+            shown = re.search(r'id="total">([^<]*)<', response.text)
+            print(f"  GET /search {language:6} {word!r:14} wall p50 {_p(walls, 0.5):7.1f} p95 {_p(walls, 0.95):7.1f} ms  "
+                  f"CPU p50 {_p(cpus, 0.5):7.1f} p95 {_p(cpus, 0.95):7.1f} ms  (n={repeats}; total shown: {shown.group(1) if shown else '?'})")
+    engine.dispose()
+
+
+def _p(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--old-search", action="store_true", help="also time migration 0003's search on PostgreSQL")
     parser.add_argument("--keep", action="store_true", help="keep the stores, and reuse kept ones of the same size")
+    parser.add_argument("--store", help="only time UI search (GET /search), on the existing store at this SQLAlchemy URL")
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--words", default=",".join(WORDS), help=f"with --store: which of {', '.join(WORDS)} to search")
     args = parser.parse_args()
+    if args.store:
+        measure_store(args.store, args.repeats, args.words.split(","))
+        return
     pools = paragraph_pools()
     print("paragraph pools:", {language: len(pool) for language, pool in pools.items()})
     for backend in args.backends.split(","):

@@ -114,6 +114,9 @@ class Article(Base):
         Index("ix_articles_content_hash", "content_hash"),
         Index("ix_articles_title_key", "title_key"),
         Index("ix_articles_outlet_first_seen", "outlet", "first_seen"),  # each outlet's newest article (digest health)
+        Index("ix_articles_language", "language"),  # the review UI's language choices, without reading every article
+        # The review queue's filters in its newest-first order: its walk reads the index, not every article's text.
+        Index("ix_articles_queue", "first_seen", "id", "review_status", "duplicate_of_id", "relevance_score", "starred", "outlet", "language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,12 +9,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from crawler.digest.data import Segment
 from crawler.digest.snippet import direction, highlight, matched_terms, snippet, valid_spans
-from crawler.web.search import document_match, search_condition, search_terms, term_spans
+from crawler.web.search import matching_among, search_condition, term_spans
 from storage.models import Article, Source
 
 STATUS_FILTERS = ("open", "new", "reviewed", "starred", "dismissed", "all")
@@ -23,10 +23,13 @@ PAGE_SIZE = 50
 # Counting every match of a common word in a year of articles costs more than the page itself: the queue
 # counts up to this and shows "1000+" beyond it.
 COUNT_CAP = 1000
-# PostgreSQL: a common word has a trigram candidate in a quarter of all articles, and each candidate costs a
-# recheck of its stored document. The newest this-many articles the filters keep are searched first (the
-# queue is newest first, so their matches are the page); the index answers only when they hold too few.
-RECENT_WALK = 2000
+# A common word matches a large share of a year of articles: finding all its matches to show the newest 50
+# costs in proportion to the store. The queue is newest first, so the newest articles the other filters keep
+# are walked window by growing window (the index checks each window's ids only) until a window fills the page.
+# When the density of matches seen so far says the remaining windows would not fill it (a rarer word), the index
+# answers instead; for a rare word it finds few matches, cheaply.
+WALK_WINDOWS = (500, 2_000, 8_000)
+WALKED_DIALECTS = ("sqlite", "postgresql")
 
 
 @dataclass(frozen=True)
@@ -165,10 +168,10 @@ def queue(
 ) -> tuple[list[Article], Total]:
     """A page of the filtered queue, newest first, and how many articles match (counted up to a bound)."""
     offset = (filters.page - 1) * limit
-    if filters.q and session.get_bind().dialect.name == "postgresql":
-        recent = _search_recent(session, filters, threshold, margin, zone, offset, limit)
-        if recent is not None:
-            return recent
+    if filters.q and session.get_bind().dialect.name in WALKED_DIALECTS:
+        newest = _search_newest(session, filters, threshold, margin, zone, offset, limit)
+        if newest is not None:
+            return newest
     statement = filtered(session, filters, threshold, margin, zone)
     bound = offset + COUNT_CAP  # past the page's start, so a deeper page keeps its next page
     capped = statement.order_by(None).with_only_columns(Article.id).limit(bound + 1)
@@ -177,26 +180,39 @@ def queue(
     return list(rows), Total(min(counted, bound), exact=counted <= bound)
 
 
-def _search_recent(
+def _search_newest(
     session: Session, filters: Filters, threshold: float, margin: float, zone: str, offset: int, limit: int
 ) -> tuple[list[Article], Total] | None:
-    """The page from the newest RECENT_WALK articles the other filters keep, or None when they hold too few matches.
+    """The page from a walk over the newest articles the other filters keep, window by growing window, or None
+    when the windows would hold too few matches for the page (the index answers).
 
-    Materialized, so the planner cannot turn it back into a trigram-index scan over every candidate.
+    The walk stops at the first window that fills the page, so its count is a floor ("N+") unless it saw
+    every article the filters keep.
     """
-    recent = (
+    wanted = offset + limit
+    base = (
         filtered(session, replace(filters, q=""), threshold, margin, zone)
-        .with_only_columns(Article.id, Article.first_seen, Article.search_document)
+        .with_only_columns(Article.id, Article.first_seen)
         .order_by(Article.first_seen.desc(), Article.id.desc())
-        .limit(RECENT_WALK)
-        .cte("recent")
-        .prefix_with("MATERIALIZED")
     )
-    match = document_match(recent.c.search_document, search_terms(filters.q))
-    walked = session.execute(select(recent.c.id, match).order_by(recent.c.first_seen.desc(), recent.c.id.desc())).all()
-    hits = [article_id for article_id, matched in walked if matched]
-    everything = len(walked) < RECENT_WALK  # the walk saw every article the other filters keep
-    if not everything and len(hits) < offset + limit:
+    hits: list[int] = []
+    walked = 0
+    everything = False
+    for step, size in enumerate(WALK_WINDOWS):
+        window = session.execute(base.limit(size)).all()
+        found = matching_among(session, filters.q, [article_id for article_id, _ in window])
+        hits += [article_id for article_id, _ in window if article_id in found]
+        walked += len(window)
+        everything = len(window) < size  # the walk has seen every article the other filters keep
+        if everything or len(hits) >= wanted:
+            break
+        if len(hits) * (walked + sum(WALK_WINDOWS[step + 1 :])) < wanted * walked:
+            return None  # at this density the remaining windows would not fill the page
+        last_id, last_seen = window[-1]
+        # Keyset: strictly older than the window's last row; first_seen alone is the index's range bound.
+        older = or_(Article.first_seen < last_seen, and_(Article.first_seen == last_seen, Article.id < last_id))
+        base = base.where(Article.first_seen <= last_seen, older)
+    if not everything and len(hits) < wanted:
         return None
     ids = hits[offset : offset + limit]
     articles = {article.id: article for article in session.scalars(select(Article).options(*HEAVY_COLUMNS).where(Article.id.in_(ids)))}
@@ -215,9 +231,19 @@ def export_rows(
 
 
 def choices(session: Session) -> tuple[list[str], list[str]]:
-    outlets = [value for value in session.scalars(select(Article.outlet).distinct().order_by(Article.outlet)) if value]
-    languages = [value for value in session.scalars(select(Article.language).distinct().order_by(Article.language)) if value]
-    return outlets, languages
+    """The outlets and languages the filters offer: those of stored articles."""
+    return _distinct(session, Article.outlet), _distinct(session, Article.language)
+
+
+def _distinct(session: Session, column: InstrumentedAttribute[Any]) -> list[str]:
+    """An indexed column's distinct values in order, one index seek per value: SELECT DISTINCT reads every
+    article, which at a year of articles costs more than the page itself."""
+    values: list[str] = []
+    value = session.scalar(select(func.min(column)))
+    while value is not None:
+        values.append(value)
+        value = session.scalar(select(func.min(column)).where(column > value))
+    return [value for value in values if value]
 
 
 def outlet_titles(session: Session) -> dict[str, str]:

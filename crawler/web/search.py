@@ -13,7 +13,10 @@ each term as an FTS5 string.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, and_, column, func, literal_column, or_, select, table
+from functools import lru_cache
+
+from sqlalchemy import ColumnElement, Integer, and_, any_, bindparam, column, func, literal_column, or_, select, table
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from crawler.textnorm import strip_marks
@@ -28,6 +31,11 @@ TRIGRAM = 3
 MAX_TERMS = 8
 MAX_TERM_CHARS = 100
 MAX_QUERY_CHARS = 500
+
+# SQLite window checks: a window whose rowid range is at most this many times its size is searched by FTS5
+# over that range; bound parameters per statement stay well under SQLite's limit.
+ALIGNED_RANGE = 4
+SQLITE_IDS_PER_STATEMENT = 500
 
 _fts = table("articles_fts", column("rowid", Integer), column("title"), column("body"))
 
@@ -59,6 +67,20 @@ def document_match(document: ColumnElement[str | None], terms: list[str]) -> Col
     return and_(*(document.like(func.lower(_like_pattern(term)), escape="\\") for term in terms))
 
 
+def _fts_conditions(terms: list[str]) -> list[ColumnElement[bool]]:
+    """SQLite: conditions on one articles_fts row matching every term (FTS5 for 3+ characters, LIKE below)."""
+    conditions: list[ColumnElement[bool]] = []
+    long_terms = [term for term in terms if len(term) >= TRIGRAM]
+    if long_terms:
+        match = " ".join(_fts_string(term) for term in long_terms)  # FTS5: juxtaposed strings are ANDed
+        conditions.append(literal_column("articles_fts").op("MATCH")(match))
+    for term in terms:
+        if len(term) < TRIGRAM:
+            pattern = _like_pattern(term)
+            conditions.append(or_(_fts.c.title.like(pattern, escape="\\"), _fts.c.body.like(pattern, escape="\\")))
+    return conditions
+
+
 def search_condition(session: Session, query: str) -> ColumnElement[bool] | None:
     """A WHERE condition on Article matching every term of `query`, or None for an empty query."""
     terms = search_terms(query)
@@ -66,24 +88,54 @@ def search_condition(session: Session, query: str) -> ColumnElement[bool] | None
         return None
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        conditions = []
-        long_terms = [term for term in terms if len(term) >= TRIGRAM]
-        if long_terms:
-            match = " ".join(_fts_string(term) for term in long_terms)  # FTS5: juxtaposed strings are ANDed
-            conditions.append(Article.id.in_(select(_fts.c.rowid).where(literal_column("articles_fts").op("MATCH")(match))))
-        for term in terms:
-            if len(term) < TRIGRAM:
-                pattern = _like_pattern(term)
-                conditions.append(
-                    Article.id.in_(
-                        select(_fts.c.rowid).where(or_(_fts.c.title.like(pattern, escape="\\"), _fts.c.body.like(pattern, escape="\\")))
-                    )
-                )
-        return and_(*conditions)
+        return Article.id.in_(select(_fts.c.rowid).where(*_fts_conditions(terms)))
     if dialect == "postgresql":
         return document_match(Article.search_document, terms)
     # Any other backend: no index and no folding, but still correct for unpointed text.
     return and_(*(or_(Article.title.ilike(_like_pattern(t), escape="\\"), Article.text.ilike(_like_pattern(t), escape="\\")) for t in terms))
+
+
+def matching_among(session: Session, query: str, ids: list[int]) -> set[int]:
+    """Which of `ids` (one window of the newest-first walk) match every term of `query`."""
+    terms = search_terms(query)
+    if not ids or not terms:
+        return set()
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return _fts_matching_among(session, terms, ids)
+    if dialect == "postgresql":
+        # Materialized, so the planner reads the window's documents by id instead of turning the LIKE into a
+        # trigram-index scan over every candidate of a common word in the store.
+        window = (
+            select(Article.id, Article.search_document)
+            .where(Article.id == any_(bindparam("ids", ids, type_=ARRAY(Integer))))
+            .cte("window")
+            .prefix_with("MATERIALIZED")
+        )
+        return set(session.scalars(select(window.c.id).where(document_match(window.c.search_document, terms))))
+    condition = search_condition(session, query)
+    return set(session.scalars(select(Article.id).where(Article.id.in_(ids), condition)))
+
+
+def _fts_matching_among(session: Session, terms: list[str], ids: list[int]) -> set[int]:
+    """SQLite: which of `ids` match, at a cost set by the window, not by the word's matches in the whole store."""
+    if max(ids) - min(ids) < ALIGNED_RANGE * len(ids):
+        # FTS5 seeks its doclists to a rowid range. Ids grow with first_seen as articles are crawled, so a window
+        # of the newest articles is a narrow range.
+        rowid_range = (_fts.c.rowid >= min(ids), _fts.c.rowid <= max(ids))
+        return set(session.scalars(select(_fts.c.rowid).where(*_fts_conditions(terms), *rowid_range))) & set(ids)
+    # Ids that do not follow time (history imported in bulk) would make the range the whole store, and FTS5
+    # answers `rowid IN (...) AND MATCH` by one doclist seek per id. The window's indexed text is read instead
+    # and searched here, case-folded as FTS5 folds it (and as term_spans highlights it).
+    needles = [term.casefold() for term in terms]
+    found: set[int] = set()
+    for start in range(0, len(ids), SQLITE_IDS_PER_STATEMENT):
+        chunk = ids[start : start + SQLITE_IDS_PER_STATEMENT]
+        for rowid, title, body in session.execute(select(_fts.c.rowid, _fts.c.title, _fts.c.body).where(_fts.c.rowid.in_(chunk))):
+            title, body = (title or "").casefold(), (body or "").casefold()
+            if all(needle in title or needle in body for needle in needles):
+                found.add(rowid)
+    return found
 
 
 def _folded_with_positions(text: str) -> tuple[str, list[int] | None]:
@@ -100,10 +152,16 @@ def _folded_with_positions(text: str) -> tuple[str, list[int] | None]:
     chars: list[str] = []
     positions: list[int] = []
     for index, char in enumerate(text):
-        for piece in fold_for_search(char).casefold():
-            chars.append(piece)
-            positions.append(index)
+        piece = _folded_char(char)
+        chars.append(piece)
+        positions.extend([index] * len(piece))
     return "".join(chars), positions
+
+
+@lru_cache(maxsize=4096)
+def _folded_char(char: str) -> str:
+    """One character folded as the search folds it: a page of text has a few hundred distinct characters."""
+    return fold_for_search(char).casefold()
 
 
 def term_spans(text: str, query: str) -> list[tuple[int, int]]:
@@ -119,7 +177,7 @@ def term_spans(text: str, query: str) -> list[tuple[int, int]]:
                 start = folded.find(needle, start + len(needle))
                 continue
             end = positions[start + len(needle) - 1] + 1
-            while end < len(text) and not fold_for_search(text[end]):  # keep a letter's points with it
+            while end < len(text) and not _folded_char(text[end]):  # keep a letter's points with it
                 end += 1
             spans.append((positions[start], end))
             start = folded.find(needle, start + len(needle))

@@ -597,27 +597,33 @@ def test_queue_counts_only_up_to_its_bound(sqlite_url: str, monkeypatch: pytest.
     engine.dispose()
 
 
-def test_postgresql_search_pages_the_newest_matches_first_and_falls_back_to_the_index(
-    pg_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The newest articles are searched first: a page they fill is served from them (count "N+"); a page they
-    cannot fill comes from the trigram index, and both give the same newest-first matches."""
+def test_search_walks_the_newest_articles_first_and_falls_back_to_the_index(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A common word's page comes from a walk over the newest articles, window by window (count "N+" while the
+    walk has not seen everything); a rare word, or a page the windows cannot fill, comes from the index. On both
+    backends, every path gives the same newest-first matches."""
     from crawler.web import queries
 
-    engine = make_engine(pg_url)
+    engine = make_engine(db_url)
     upgrade(engine)
     sessions = make_session_factory(engine)
     seed_store(sessions)
-    sessions_ids = _seed_prefix_docs(sessions)
+    _seed_prefix_docs(sessions)
     everything = queries.Filters(status="all", relevance="all", copies=True)
+    query = "the"
     with sessions() as session:
-        stored = session.scalar(select(func.count()).select_from(Article)) or 0
-        query = "ממשלה"
-        whole, whole_total = queries.queue(session, replace(everything, q=query), 0.5, 0.1, "UTC")  # walk sees everything
-        monkeypatch.setattr(queries, "RECENT_WALK", 2)  # now the walk sees only the newest two
+        indexed, indexed_total = queries.queue(session, replace(everything, q=query), 0.5, 0.1, "UTC")  # one window sees all
+        newest_first = [article.id for article in session.scalars(select(Article).order_by(Article.first_seen.desc(), Article.id.desc()))]
+        monkeypatch.setattr(queries, "WALK_WINDOWS", (2, 3))  # small windows: the walk serves the first pages
         walked = [queries.queue(session, replace(everything, q=query, page=page), 0.5, 0.1, "UTC", limit=1) for page in (1, 2, 3)]
+        whole_walk = queries.queue(session, replace(everything, q=query), 0.5, 0.1, "UTC", limit=len(newest_first))
+        monkeypatch.setattr(queries, "WALK_WINDOWS", (len(newest_first) + 1,))  # one window sees every article
+        seen_all = queries.queue(session, replace(everything, q=query), 0.5, 0.1, "UTC")
         missing = queries.queue(session, replace(everything, q="no-such-word-anywhere"), 0.5, 0.1, "UTC")
-    assert stored > 2 and sessions_ids["prefixed"] in [article.id for article in whole] and whole_total.exact
-    assert [rows[0].id for rows, _ in walked if rows] == [article.id for article in whole][:3]
+    ids = [article.id for article in indexed]
+    assert len(ids) >= 3 and indexed_total.exact and ids == [i for i in newest_first if i in set(ids)]
+    assert [rows[0].id for rows, _ in walked] == ids[:3]
+    assert not walked[0][1].exact and walked[0][1].count >= 1  # served by the walk: a floor, shown as "N+"
+    assert [article.id for article in whole_walk[0]] == ids and whole_walk[1] == indexed_total  # windows too small: the index
+    assert [article.id for article in seen_all[0]] == ids and seen_all[1] == indexed_total
     assert missing == ([], queries.Total(0, exact=True))
     engine.dispose()
