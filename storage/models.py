@@ -83,6 +83,10 @@ class CrawlRun(Base):
     """One crawl of one source: counts, outcome and the raw Scrapy stats."""
 
     __tablename__ = "crawl_runs"
+    __table_args__ = (
+        Index("ix_crawl_runs_source_started_at", "source", "started_at"),  # a source's latest runs, one seek
+        Index("ix_crawl_runs_outcome", "outcome"),  # the few runs still 'running', for the reaper
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(100), index=True)
@@ -114,6 +118,7 @@ class Article(Base):
         Index("ix_articles_content_hash", "content_hash"),
         Index("ix_articles_title_key", "title_key"),
         Index("ix_articles_outlet_first_seen", "outlet", "first_seen"),  # each outlet's newest article (digest health)
+        Index("ix_articles_language", "language"),  # the queue's language list, one seek per language
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

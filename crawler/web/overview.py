@@ -22,7 +22,7 @@ class SourceView:
     runs: list[CrawlRun]
     failures_by_reason: list[tuple[str, int]]
     recent_failures: list[Failure]
-    articles: int
+    articles: int  # first seen in the page's window
 
 
 def health_view(session: Session, now: datetime, days: int = HEALTH_DAYS) -> tuple[list[SourceView], list[HealthEvent]]:
@@ -36,7 +36,9 @@ def health_view(session: Session, now: datetime, days: int = HEALTH_DAYS) -> tup
     for failure in session.scalars(select(Failure).where(Failure.at >= since).order_by(Failure.at.desc(), Failure.id.desc()).limit(500)):
         if len(recent[failure.source]) < 5:
             recent[failure.source].append(failure)
-    counts = dict(session.execute(select(Article.outlet, func.count()).group_by(Article.outlet)).all())
+    # New articles in the page's window, read through ix_articles_first_seen: a count of everything ever stored
+    # per outlet would read the whole store on every visit.
+    counts = dict(session.execute(select(Article.outlet, func.count()).where(Article.first_seen >= since).group_by(Article.outlet)).all())
     views = [
         # The last runs whatever their age: a source that stopped running must show it.
         SourceView(source, repo.recent_runs(session, source.name, RECENT_RUNS), reasons.get(source.name, Counter()).most_common(),
