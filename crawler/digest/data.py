@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -146,16 +147,21 @@ class DigestData:
         return sorted(set(ids))
 
     def as_json(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        return _jsonable(self)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """sha1 of the canonical JSON: equal data, equal hash, whenever and wherever it is built."""
+        """sha1 of the canonical JSON: equal data, equal hash, whenever and wherever it is built.
+
+        Computed once per digest (the data is frozen): the renderers, the record and the mail all show it."""
         canonical = json.dumps(self.as_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
 
 
 def _jsonable(value: Any) -> Any:
+    """Plain JSON values, walking dataclasses field by field (dataclasses.asdict deep-copies every leaf first)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {member.name: _jsonable(getattr(value, member.name)) for member in fields(value)}
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):

@@ -134,6 +134,8 @@ def score_label(score: float) -> str:
 # Only these schemes may become a link: a stored URL is untrusted input, and "javascript:" stays dangerous
 # even when HTML-escaped.
 LINK_SCHEMES = ("http://", "https://")
+# Control characters, DEL and backslash (which browsers read as a slash) never reach an href.
+_UNSAFE_IN_LINK = re.compile(r"[\x00-\x1f\\\x7f]")
 _LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -142,7 +144,7 @@ def safe_href(url: str | None) -> str | None:
     if not url:
         return None
     candidate = url.strip()
-    if not candidate.lower().startswith(LINK_SCHEMES) or any(ord(ch) < 32 or ch in "\\\x7f" for ch in candidate):
+    if not candidate.lower().startswith(LINK_SCHEMES) or _UNSAFE_IN_LINK.search(candidate):
         return None
     return candidate
 
