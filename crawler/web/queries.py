@@ -10,10 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, load_only
 
 from crawler.digest.data import Segment
 from crawler.digest.snippet import direction, highlight, matched_terms, snippet, valid_spans
+from crawler.web import export
 from crawler.web.search import document_match, search_condition, search_terms, term_spans
 from storage.models import Article, Source
 
@@ -45,6 +46,7 @@ class Total:
 # Exports are for a selection, not a dump of the database.
 EXPORT_LIMIT = 10_000
 HEAVY_COLUMNS = (defer(Article.pdf), defer(Article.signature))
+EXPORTED = (*(getattr(Article, name) for name in export.COLUMNS if name != "outlet_title"), Article.relevance_matches)
 
 
 @dataclass(frozen=True)
@@ -206,23 +208,26 @@ def _search_recent(
 def export_rows(
     session: Session, filters: Filters, threshold: float, margin: float, zone: str, ids: Sequence[int] = ()
 ) -> list[Article]:
-    """The selection: the ticked articles when any, else everything the filters show (bounded)."""
+    """The selection: the ticked articles when any, else everything the filters show (bounded).
+
+    Only the exported columns are read: up to EXPORT_LIMIT full texts would be loaded for nothing."""
     if ids:
         statement = select(Article).options(*HEAVY_COLUMNS).where(Article.id.in_(list(ids)[:EXPORT_LIMIT]))
     else:
         statement = filtered(session, filters, threshold, margin, zone)
+    statement = statement.options(load_only(*EXPORTED))
     return list(session.scalars(statement.order_by(Article.first_seen.desc(), Article.id.desc()).limit(EXPORT_LIMIT)))
 
 
 def choices(session: Session) -> tuple[list[str], list[str]]:
     """The outlets and languages present in the store, for the queue's filter lists."""
-    return [value for value in present_values(session, Article.outlet) if value], [value for value in present_values(session, Article.language) if value]
+    return present_values(session, Article.outlet), present_values(session, Article.language)
 
 
-def present_values(session: Session, column: Any) -> list[Any]:
-    """The distinct non-NULL values of an indexed column, in order: one index seek per value (a recursive
+def present_values(session: Session, column: Any) -> list[str]:
+    """The distinct non-empty values of an indexed text column, in order: one index seek per value (a recursive
     "next value after the last one"), where SELECT DISTINCT reads every row of a year's store on every page."""
-    first = select(column).where(column.is_not(None)).order_by(column).limit(1).scalar_subquery()
+    first = select(column).where(column > "").order_by(column).limit(1).scalar_subquery()
     values = select(first.label("value")).cte("present_values", recursive=True)
     following = select(column).where(column > values.c.value).order_by(column).limit(1).scalar_subquery()
     values = values.union_all(select(following.label("value")).where(values.c.value.is_not(None)))
