@@ -107,6 +107,11 @@ def story_reports(session: Session, story_id: int) -> list[StoryReport]:
     return sorted(reports, key=lambda r: (r.article.published_at or r.article.first_seen, r.article.id))
 
 
+def story_size(session: Session, story_id: int) -> int:
+    """How many reports a story has, counted in ix_story_links_story_id (its reports are not loaded)."""
+    return int(session.scalar(select(func.count()).select_from(StoryLink).where(StoryLink.story_id == story_id)) or 0)
+
+
 def story_of(session: Session, article_id: int) -> int | None:
     link = session.get(StoryLink, article_id)
     return link.story_id if link else None
