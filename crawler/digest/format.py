@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from crawler.digest.data import Carrier, DigestData, DigestItem, SourceHealth
@@ -33,6 +34,7 @@ FSI, PDI = "\u2068", "\u2069"
 _NEEDS_ISOLATE = frozenset({"R", "AL", "AN", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"})
 
 
+@lru_cache(maxsize=8192)  # a digest asks again for each format, and outlet titles repeat on every item
 def needs_isolate(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in _NEEDS_ISOLATE for ch in text)
 
