@@ -1,6 +1,6 @@
-"""The review queue's filter lists at scale (issue 17): the outlets and languages present in the store come from
-one index seek per distinct value, never from reading every article; checked on the SQLite query plan, and the
-lists checked equal to SELECT DISTINCT on both backends."""
+"""Review-UI pages at scale (issue 17): the queue's outlet and language lists come from one index seek per
+distinct value, and the health page's article counts from one range per source, never from reading every
+article; checked on the SQLite query plans, and the lists checked equal to SELECT DISTINCT on both backends."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import event, select, update
 
+from crawler.web.overview import health_view
 from crawler.web.queries import choices
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Article
-from tests.digest_seed import seed_store
+from tests.digest_seed import NOW, seed_store
 
 
 def _distinct(session: Any, column: Any) -> list[str]:
@@ -34,7 +35,8 @@ def test_filter_lists_equal_distinct_values(db_url: str) -> None:
     engine.dispose()
 
 
-def test_filter_lists_seek_the_indexes_instead_of_scanning_articles(sqlite_url: str) -> None:
+def _article_reads(sqlite_url: str, page: Any) -> list[list[str]]:
+    """The SQLite plan lines that read articles, per statement `page(session)` runs on the seeded store."""
     engine = make_engine(sqlite_url)
     upgrade(engine)
     sessions = make_session_factory(engine)
@@ -46,13 +48,21 @@ def test_filter_lists_seek_the_indexes_instead_of_scanning_articles(sqlite_url: 
 
     event.listen(engine, "before_cursor_execute", record)
     with sessions() as session:
-        choices(session)
+        page(session)
     event.remove(engine, "before_cursor_execute", record)
-    assert len(statements) == 2
     with engine.connect() as connection:
-        for statement, parameters in statements:
-            plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
-            reads = [line for line in plan if "articles" in line]
-            # Every read of articles is an index search bounded below by the last value found.
-            assert reads and all(line.startswith("SEARCH articles USING COVERING INDEX") and ">?)" in line for line in reads), plan
+        plans = [[row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)] for statement, parameters in statements]
     engine.dispose()
+    return [[line for line in plan if "articles" in line] for plan in plans if any("articles" in line for line in plan)]
+
+
+def test_filter_lists_seek_the_indexes_instead_of_scanning_articles(sqlite_url: str) -> None:
+    reads = _article_reads(sqlite_url, choices)
+    # Two lists, each read as index searches bounded below by the last value found.
+    assert len(reads) == 2
+    assert all(line.startswith("SEARCH articles USING COVERING INDEX") and ">?)" in line for plan in reads for line in plan), reads
+
+
+def test_health_counts_read_one_range_per_source(sqlite_url: str) -> None:
+    reads = _article_reads(sqlite_url, lambda session: health_view(session, NOW))
+    assert reads == [["SEARCH articles USING COVERING INDEX ix_articles_outlet_first_seen (outlet=? AND first_seen>?)"]], reads
