@@ -83,6 +83,10 @@ class CrawlRun(Base):
     """One crawl of one source: counts, outcome and the raw Scrapy stats."""
 
     __tablename__ = "crawl_runs"
+    __table_args__ = (
+        Index("ix_crawl_runs_source_started_at", "source", "started_at"),  # a source's latest runs, one seek
+        Index("ix_crawl_runs_outcome", "outcome"),  # the few runs still 'running', for the reaper
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(100), index=True)

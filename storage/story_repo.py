@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from crawler.stories.features import StoryFeatures, extract_features, features_from_json, features_to_json
 from crawler.stories.lexicon import Lexicon
@@ -107,6 +107,11 @@ def story_reports(session: Session, story_id: int) -> list[StoryReport]:
     return sorted(reports, key=lambda r: (r.article.published_at or r.article.first_seen, r.article.id))
 
 
+def story_size(session: Session, story_id: int) -> int:
+    """How many reports a story has, counted in ix_story_links_story_id (its reports are not loaded)."""
+    return int(session.scalar(select(func.count()).select_from(StoryLink).where(StoryLink.story_id == story_id)) or 0)
+
+
 def story_of(session: Session, article_id: int) -> int | None:
     link = session.get(StoryLink, article_id)
     return link.story_id if link else None
@@ -157,11 +162,15 @@ def forget_article(session: Session, article_id: int) -> None:
 
 
 def members_of(session: Session, story_ids: list[int]) -> list[tuple[int, Article]]:
-    """(story id, article) for every report of the given stories, earliest first."""
+    """(story id, article) for every report of the given stories, earliest first.
+
+    Only what names and links a report is loaded (a story can gather reports over months: their texts, PDFs
+    and signatures would be read for nothing)."""
     if not story_ids:
         return []
     rows = session.execute(
         select(StoryLink.story_id, Article).join(Article, Article.id == StoryLink.article_id)
+        .options(load_only(Article.id, Article.outlet, Article.url, Article.title, Article.language, Article.first_seen))
         .where(StoryLink.story_id.in_(story_ids)).order_by(Article.published_at, Article.id)
     ).all()
     return [(story_id, article) for story_id, article in rows]

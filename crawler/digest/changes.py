@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from crawler.digest.data import ChangeNote, WikiChange
@@ -18,12 +18,6 @@ from storage.wiki_repo import FIRST_SIGHT
 
 def changes(session: Session, window: Window, threshold: float, titles: Mapping[str, str]) -> tuple[ChangeNote, ...]:
     """Edits and take-downs, in this window, of articles an earlier digest showed (or would have)."""
-    shown_before: set[int] = set()
-    for ids in session.scalars(select(Digest.article_ids).where(Digest.window != window.key)):
-        shown_before.update(int(i) for i in ids or [] if isinstance(i, int))
-    eligible = Article.relevance_score >= threshold
-    if shown_before:
-        eligible = or_(eligible, Article.id.in_(sorted(shown_before)))
     # The window's versions first, through their time index; their articles then by primary key. (Left to
     # the planner, `first_seen < window.start` can read the whole store through ix_articles_first_seen.)
     in_window = list(
@@ -32,7 +26,7 @@ def changes(session: Session, window: Window, threshold: float, titles: Mapping[
         )
     )
     if not in_window:
-        return ()
+        return ()  # most windows: then the earlier digests' article lists are not read either
     rows = session.execute(
         select(ArticleVersion, Article)
         .join(Article, Article.id == ArticleVersion.article_id)
@@ -40,13 +34,20 @@ def changes(session: Session, window: Window, threshold: float, titles: Mapping[
         .where(
             ArticleVersion.id.in_(in_window),
             Article.first_seen < window.start,
-            eligible,
             ~is_wiki(),
         )
         .order_by(ArticleVersion.fetched_at.desc(), ArticleVersion.id.desc())
-    )
+    ).all()
+    # Which of the few edited articles an earlier digest showed is decided here, not by binding every id the
+    # digests of a year listed into the query.
+    def relevant(article: Article) -> bool:
+        return article.relevance_score is not None and article.relevance_score >= threshold
+
+    shown_before = _shown_before(session, window, {article.id for _, article in rows if not relevant(article)})
     notes = []
     for version, article in rows:
+        if not relevant(article) and article.id not in shown_before:
+            continue
         title = version.title or article.title or article.url
         summary = (version.change_summary or {}).get("summary") or ("taken down" if version.kind == "takedown" else "edited")
         notes.append(
@@ -57,6 +58,16 @@ def changes(session: Session, window: Window, threshold: float, titles: Mapping[
             )
         )
     return tuple(notes)
+
+
+def _shown_before(session: Session, window: Window, wanted: set[int]) -> set[int]:
+    """Those of `wanted` that a digest of another window listed."""
+    found: set[int] = set()
+    if not wanted:
+        return found
+    for ids in session.scalars(select(Digest.article_ids).where(Digest.window != window.key)):
+        found.update(i for i in ids or [] if isinstance(i, int) and i in wanted)
+    return found
 
 
 def describe_wiki_change(lang: str, change_summary: Mapping[str, Any], user: str | None, comment: str | None = None) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache, cached_property
 from datetime import datetime
 from typing import Any
 
@@ -145,21 +146,26 @@ class DigestData:
             ids.extend(carrier.article_id for carrier in item.also_in)
         return sorted(set(ids))
 
-    def as_json(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
-
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """sha1 of the canonical JSON: equal data, equal hash, whenever and wherever it is built."""
-        canonical = json.dumps(self.as_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        """sha1 of the canonical JSON: equal data, equal hash, whenever and wherever it is built.
+
+        Computed once per digest (the data is frozen): the renderers, the record and the mail all show it."""
+        canonical = json.dumps(self, default=_json_value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
 
 
-def _jsonable(value: Any) -> Any:
+def _json_value(value: Any) -> Any:
+    """What json.dumps cannot encode itself: a dataclass as the dict of its fields, a datetime in ISO form.
+
+    json's C encoder walks everything else; dataclasses.asdict would deep-copy every leaf first."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: getattr(value, name) for name in _field_names(type(value))}
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(member.name for member in fields(kind))

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from crawler.digest.data import Carrier, DigestData, DigestItem, SourceHealth
@@ -33,6 +34,7 @@ FSI, PDI = "\u2068", "\u2069"
 _NEEDS_ISOLATE = frozenset({"R", "AL", "AN", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"})
 
 
+@lru_cache(maxsize=8192)  # a digest asks again for each format, and outlet titles repeat on every item
 def needs_isolate(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in _NEEDS_ISOLATE for ch in text)
 
@@ -134,6 +136,8 @@ def score_label(score: float) -> str:
 # Only these schemes may become a link: a stored URL is untrusted input, and "javascript:" stays dangerous
 # even when HTML-escaped.
 LINK_SCHEMES = ("http://", "https://")
+# Control characters, DEL and backslash (which browsers read as a slash) never reach an href.
+_UNSAFE_IN_LINK = re.compile(r"[\x00-\x1f\\\x7f]")
 _LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -142,7 +146,7 @@ def safe_href(url: str | None) -> str | None:
     if not url:
         return None
     candidate = url.strip()
-    if not candidate.lower().startswith(LINK_SCHEMES) or any(ord(ch) < 32 or ch in "\\\x7f" for ch in candidate):
+    if not candidate.lower().startswith(LINK_SCHEMES) or _UNSAFE_IN_LINK.search(candidate):
         return None
     return candidate
 

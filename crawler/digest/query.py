@@ -22,7 +22,7 @@ from crawler.digest.reads import HEAVY_COLUMNS, is_wiki, within_window
 from crawler.digest.snippet import direction, matched_terms, snippet, title_segments
 from crawler.digest.stories import fold_stories
 from crawler.digest.window import Window, current_day, day_window, since_window
-from storage.models import Article, Source
+from storage.models import Article, ArticleVersion, Source
 
 # Used when neither the settings nor the topic profile can say (the profile format's own default).
 DEFAULT_THRESHOLD = 0.5
@@ -108,8 +108,9 @@ def make_item(
     *,
     also_in: Sequence[Carrier] = (),
     copy_of: Carrier | None = None,
+    edited: bool = False,
 ) -> DigestItem:
-    """One digest item from one stored article (also used by the review UI)."""
+    """One digest item from one stored article; `edited`: the outlet edited it (see edited_ids)."""
     matches = [match for match in (article.relevance_matches or []) if isinstance(match, Mapping)]
     title = article.title or article.url
     fields = {"title": title, "lead": article.lead or "", "text": article.text or ""}
@@ -134,25 +135,44 @@ def make_item(
         explanation=article.relevance_explanation or "",
         also_in=tuple(also_in),
         copy_of=copy_of,
-        # Only a real edit counts: a lead-only row later completed with its full text was not edited by the outlet.
-        edited=(article.version_count or 1) > 1 and any(version.kind == "edit" for version in article.versions),
+        edited=edited,
         taken_down=article.taken_down_at is not None,
         story=story_key(matches),
     )
 
 
-def _root(article: Article, known: dict[int, Article], session: Session) -> Article:
-    """Follow duplicate_of_id to the story's original (loading originals outside the window on demand)."""
+def edited_ids(session: Session, articles: Iterable[Article]) -> set[int]:
+    """The articles the outlet edited, in one query over the versions of those with more than one (not the
+    versions' texts, per article). Only a real edit counts: a lead-only row later completed with its full text
+    was not edited by the outlet."""
+    candidates = sorted({article.id for article in articles if (article.version_count or 1) > 1})
+    if not candidates:
+        return set()
+    return set(session.scalars(
+        select(ArticleVersion.article_id).where(ArticleVersion.article_id.in_(candidates), ArticleVersion.kind == "edit").distinct()
+    ))
+
+
+def _load_originals(session: Session, known: dict[int, Article]) -> None:
+    """Add to `known` the originals its duplicates point at outside it: one query per level of the chains."""
+    for _ in range(MAX_DUPLICATE_DEPTH):
+        missing = sorted({a.duplicate_of_id for a in known.values() if a.duplicate_of_id is not None} - known.keys())
+        if not missing:
+            return
+        loaded = list(session.scalars(select(Article).options(*HEAVY_COLUMNS).where(Article.id.in_(missing))))
+        if not loaded:
+            return
+        known.update((article.id, article) for article in loaded)
+
+
+def _root(article: Article, known: Mapping[int, Article]) -> Article:
+    """Follow duplicate_of_id to the story's original, as far as `known` reaches."""
     current = article
     for _ in range(MAX_DUPLICATE_DEPTH):
         parent_id = current.duplicate_of_id
-        if parent_id is None or parent_id == current.id:
+        if parent_id is None or parent_id == current.id or parent_id not in known:
             return current
-        parent = known.get(parent_id) or session.get(Article, parent_id, options=HEAVY_COLUMNS)
-        if parent is None:
-            return current
-        known[parent_id] = parent
-        current = parent
+        current = known[parent_id]
     return current
 
 
@@ -167,10 +187,11 @@ def _items(session: Session, window: Window, threshold: float, titles: Mapping[s
         )
     )
     known = {article.id: article for article in candidates}
+    _load_originals(session, known)
     clusters: dict[int, dict[int, Article]] = defaultdict(dict)
     roots: dict[int, Article] = {}
     for article in candidates:
-        root = _root(article, known, session)
+        root = _root(article, known)
         roots[root.id] = root
         clusters[root.id][article.id] = article
     # Copies of these stories seen in the window fold in whatever their own score (a wire copy is the same story).
@@ -179,7 +200,7 @@ def _items(session: Session, window: Window, threshold: float, titles: Mapping[s
             select(Article).options(*HEAVY_COLUMNS).where(in_window, Article.duplicate_of_id.in_(sorted(roots)))
         ):
             clusters[copy.duplicate_of_id or copy.id].setdefault(copy.id, copy)
-    items = []
+    chosen = []
     for root_id, members in clusters.items():
         root = roots[root_id]
         root_in_window = window.start <= root.first_seen < window.end
@@ -191,8 +212,12 @@ def _items(session: Session, window: Window, threshold: float, titles: Mapping[s
         else:
             primary = min(relevant, key=lambda m: (-(m.relevance_score or 0.0), m.first_seen, m.id))
         others = sorted((m for m in members.values() if m.id != primary.id), key=lambda m: (m.first_seen, m.id))
-        copy_of = None if root_in_window else _carrier(root, titles)
-        items.append(make_item(primary, titles, also_in=[_carrier(m, titles) for m in others], copy_of=copy_of))
+        chosen.append((primary, others, None if root_in_window else _carrier(root, titles)))
+    edited = edited_ids(session, [primary for primary, _, _ in chosen])
+    items = [
+        make_item(primary, titles, also_in=[_carrier(m, titles) for m in others], copy_of=copy_of, edited=primary.id in edited)
+        for primary, others, copy_of in chosen
+    ]
     items.sort(key=lambda item: (item.sort_time, item.article_id), reverse=True)
     return items
 
@@ -271,4 +296,6 @@ def _near_misses(
         .order_by(Article.relevance_score.desc(), Article.id.desc())
         .limit(NEAR_MISS_LIMIT)
     )
-    return tuple(make_item(article, titles) for article in rows if article.id not in shown)
+    misses = [article for article in rows if article.id not in shown]
+    edited = edited_ids(session, misses)
+    return tuple(make_item(article, titles, edited=article.id in edited) for article in misses)

@@ -12,7 +12,10 @@ from storage.models import Article
 
 # Wikipedia pages are stored as articles of this outlet; their revisions get their own section.
 WIKIPEDIA_OUTLET = "wikipedia"
-HEAVY_COLUMNS = (defer(Article.pdf), defer(Article.signature))
+# Columns no digest section shows: the binary ones, and the JSON ones each loaded row would otherwise decode.
+HEAVY_COLUMNS = tuple(
+    defer(column) for column in (Article.pdf, Article.signature, Article.authors, Article.keywords, Article.field_sources, Article.discovered_via)
+)
 
 
 def within_window(column: Any, window: Window) -> ColumnElement[bool]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from crawler.config import Settings
 from crawler.notify.channel import WARNING, announce_once
@@ -46,7 +46,7 @@ def story_key(session: Session, article: Article) -> str:
     """
     current, seen = article, {article.id}
     while current.duplicate_of_id is not None and len(seen) < MAX_CHAIN:
-        parent = session.get(Article, current.duplicate_of_id)
+        parent = session.get(Article, current.duplicate_of_id, options=[load_only(Article.id, Article.duplicate_of_id)])
         if parent is None or parent.id in seen:
             break
         current = parent
@@ -62,6 +62,9 @@ def pending_stories(session: Session, settings: Settings, now: datetime) -> dict
     since = now - timedelta(hours=settings.notify.prompt_max_age_hours)
     rows = session.scalars(
         select(Article)
+        # What a report shows, not the texts, PDFs and signatures of every recent relevant article.
+        .options(load_only(Article.id, Article.outlet, Article.title, Article.url, Article.relevance_score, Article.language,
+                           Article.published_at, Article.first_seen, Article.duplicate_of_id))
         .where(Article.relevance_score >= threshold, Article.first_seen >= since, Article.taken_down_at.is_(None))
         # A watched Wikipedia page is a reference that changes, not a report: its revisions go to the digest.
         .where(Article.wiki_pageid.is_(None))

@@ -188,9 +188,12 @@ def _last_starts(daemon: Daemon) -> dict[str, datetime]:
     from storage.models import CrawlRun
 
     with daemon.sessions() as session:
-        rows = session.execute(select(CrawlRun.source, func.max(CrawlRun.started_at)).group_by(CrawlRun.source))
         result = {}
-        for source, started in rows:
+        # One seek per planned source in ix_crawl_runs_source_started_at, not a max() grouped over every run ever.
+        for source in sorted({plan.source for plan in daemon.plans}):
+            started = session.scalar(
+                select(CrawlRun.started_at).where(CrawlRun.source == source).order_by(CrawlRun.started_at.desc()).limit(1)
+            )
             if isinstance(started, str):
                 started = datetime.fromisoformat(started)
             if started is not None:

@@ -193,7 +193,7 @@ def create_app(
         with factory() as session:
             view = reader.article_view(session, article_id)
             story = story_repo.story_of(session, article_id)
-            story_size = len(story_repo.story_reports(session, story)) if story is not None else 0
+            story_size = story_repo.story_size(session, story) if story is not None else 0
         if view is None:
             raise HTTPException(404, f"no article {article_id}")
         return render(request, "article.html", view=view, back=safe_next(request.query_params.get("back"), "/"),

@@ -10,10 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, defer
+from sqlalchemy.orm import Session, defer, load_only
 
 from crawler.digest.data import Segment
 from crawler.digest.snippet import direction, highlight, matched_terms, snippet, valid_spans
+from crawler.web import export
 from crawler.web.search import matching_among, search_condition, term_spans
 from storage.models import Article, Source
 
@@ -48,6 +49,7 @@ class Total:
 # Exports are for a selection, not a dump of the database.
 EXPORT_LIMIT = 10_000
 HEAVY_COLUMNS = (defer(Article.pdf), defer(Article.signature))
+EXPORTED = (*(getattr(Article, name) for name in export.COLUMNS if name != "outlet_title"), Article.relevance_matches)
 
 
 @dataclass(frozen=True)
@@ -222,28 +224,30 @@ def _search_newest(
 def export_rows(
     session: Session, filters: Filters, threshold: float, margin: float, zone: str, ids: Sequence[int] = ()
 ) -> list[Article]:
-    """The selection: the ticked articles when any, else everything the filters show (bounded)."""
+    """The selection: the ticked articles when any, else everything the filters show (bounded).
+
+    Only the exported columns are read: up to EXPORT_LIMIT full texts would be loaded for nothing."""
     if ids:
         statement = select(Article).options(*HEAVY_COLUMNS).where(Article.id.in_(list(ids)[:EXPORT_LIMIT]))
     else:
         statement = filtered(session, filters, threshold, margin, zone)
+    statement = statement.options(load_only(*EXPORTED))
     return list(session.scalars(statement.order_by(Article.first_seen.desc(), Article.id.desc()).limit(EXPORT_LIMIT)))
 
 
 def choices(session: Session) -> tuple[list[str], list[str]]:
-    """The outlets and languages the filters offer: those of stored articles."""
-    return _distinct(session, Article.outlet), _distinct(session, Article.language)
+    """The outlets and languages present in the store, for the queue's filter lists."""
+    return present_values(session, Article.outlet), present_values(session, Article.language)
 
 
-def _distinct(session: Session, column: InstrumentedAttribute[Any]) -> list[str]:
-    """An indexed column's distinct values in order, one index seek per value: SELECT DISTINCT reads every
-    article, which at a year of articles costs more than the page itself."""
-    values: list[str] = []
-    value = session.scalar(select(func.min(column)))
-    while value is not None:
-        values.append(value)
-        value = session.scalar(select(func.min(column)).where(column > value))
-    return [value for value in values if value]
+def present_values(session: Session, column: Any) -> list[str]:
+    """The distinct non-empty values of an indexed text column, in order: one index seek per value (a recursive
+    "next value after the last one"), where SELECT DISTINCT reads every row of a year's store on every page."""
+    first = select(column).where(column > "").order_by(column).limit(1).scalar_subquery()
+    values = select(first.label("value")).cte("present_values", recursive=True)
+    following = select(column).where(column > values.c.value).order_by(column).limit(1).scalar_subquery()
+    values = values.union_all(select(following.label("value")).where(values.c.value.is_not(None)))
+    return list(session.scalars(select(values.c.value).where(values.c.value.is_not(None))))
 
 
 def outlet_titles(session: Session) -> dict[str, str]:

@@ -122,3 +122,29 @@ def test_extract_output_pipes_into_relevance(tmp_path: Path) -> None:
     result = json.loads(scored.stdout)
     assert result["id"] == url and result["relevant"] is True
     assert {"russia", "hamas"} <= {match["side"] for match in result["matches"]}  # the Arabic terms matched: lang was read
+
+
+def test_run_reports_what_this_run_stored_not_the_whole_store(tmp_path: Path) -> None:
+    """`coverwatch run`'s store report counts the articles first seen since the run started, by outlet."""
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.cli.app import _print_store_report
+    from crawler.config import Settings
+    from storage import repo
+    from storage.bulk import insert_new_articles
+    from storage.db import make_engine, make_session_factory, upgrade
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    started = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+    rows = [("old", "ynet", "full", False, started - timedelta(days=30)), ("new1", "ynet", "full", True, started),
+            ("new2", "ynet", "lead_only", False, started + timedelta(minutes=5)), ("new3", "reuters", "full", True, started + timedelta(minutes=9))]
+    records = [repo.ArticleRecord(url_key=key, url=f"https://{outlet}.example/{key}", outlet=outlet, title=key, text=key, status=status,
+                                  relevant=relevant) for key, outlet, status, relevant, _ in rows]
+    with make_session_factory(engine).begin() as session:
+        insert_new_articles(session, records, [seen for *_, seen in rows], [[] for _ in rows])
+    engine.dispose()
+    report = _print_store_report(Settings.model_validate({"storage": {"url": url}}), started, "json")
+    assert report == [{"outlet": "reuters", "articles": 1, "full": 1, "partial": 0, "relevant": 1},
+                      {"outlet": "ynet", "articles": 2, "full": 1, "partial": 1, "relevant": 1}]

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from crawler.digest.query import make_item
+from crawler.digest.query import edited_ids
 from crawler.discover.feeds import Lead
 from crawler.model import DateEvidence, ExtractedArticle
 from crawler.fetch.processing import ArticleProcessor
@@ -33,11 +33,12 @@ def test_completed_text_is_not_an_edit_but_a_changed_text_is(sqlite_url: str) ->
         repo.store_article(session, repo.ArticleRecord(**base, text=TEXT, content_hash="h1"))
     with sessions() as session:
         article = session.scalars(select(Article)).one()
-        assert article.version_count == 2 and not make_item(article, {}).edited
+        assert article.version_count == 2 and edited_ids(session, [article]) == set()
     with sessions.begin() as session:
         repo.store_article(session, repo.ArticleRecord(**base, text=TEXT + " Moscow later denied it.", content_hash="h2"))
     with sessions() as session:
-        assert make_item(session.scalars(select(Article)).one(), {}).edited
+        article = session.scalars(select(Article)).one()
+        assert edited_ids(session, [article]) == {article.id}
 
 
 def test_feed_language_codes_are_stored_as_iso_639_1(make_settings) -> None:  # type: ignore[no-untyped-def]

@@ -46,6 +46,7 @@ def test_link_split_merge_and_review_persist(db_url: str) -> None:
         assert story_repo.story_of(session, other) == other
         reports = story_repo.story_reports(session, toi)
         assert [r.article.id for r in reports] == [toi, wiki]
+        assert story_repo.story_size(session, toi) == 2 and story_repo.story_size(session, other) == 1
         assert "lavrov" in reports[1].evidence["actors"]
     with sessions.begin() as session:
         assert story_repo.mark_story(session, toi, "reviewed") == 2

@@ -376,6 +376,22 @@ def test_health_page(client: TestClient, store_ids) -> None:  # type: ignore[no-
     assert "DataDome &lt;img src=x&gt;" in page and "<img src=x" not in page
 
 
+def test_health_counts_the_new_articles_of_its_window(store_ids) -> None:  # type: ignore[no-untyped-def]
+    """The health page counts each source's articles first seen in its last days, not every article stored."""
+    from datetime import timedelta
+
+    from crawler.web.overview import HEALTH_DAYS, health_view
+
+    sessions, _, _ = store_ids
+    with sessions() as session:
+        stored = dict(session.execute(select(Article.outlet, func.count()).where(Article.first_seen >= NOW - timedelta(days=HEALTH_DAYS))
+                                      .group_by(Article.outlet)).all())
+        recent = {view.source.name: view.articles for view in health_view(session, NOW)[0]}
+        later = {view.source.name: view.articles for view in health_view(session, NOW + timedelta(days=HEALTH_DAYS + 1))[0]}
+    assert set(stored) & set(recent) and all(recent[name] == count for name, count in stored.items() if name in recent)
+    assert not any(later.values())
+
+
 # --- access control -------------------------------------------------------------------------------------
 
 

@@ -8,16 +8,16 @@ articles. ix_articles_queue holds first_seen, id and every column the queue filt
 the index. ix_articles_language lets the UI list the stored languages with one index seek per language instead
 of a scan of every article (outlets already have ix_articles_outlet). Creating the indexes covers existing rows.
 
-Revision ID: 0011_search_queue_indexes
-Revises: 0010_notify
+Revision ID: 0012_search_queue_indexes
+Revises: 0011_date_only
 Create Date: 2026-12-07
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0011_search_queue_indexes"
-down_revision = "0010_notify"
+revision = "0012_search_queue_indexes"
+down_revision = "0011_date_only"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ midnight UTC. Those rows (source one of DAY_SOURCES and stored exactly at midnig
 time of day is kept as it is) are marked date-only. Offsets of older rows stay unknown (NULL: UTC as stored):
 the page's stated offset was never kept.
 
-Revision ID: 0011_reldate_date_only
+Revision ID: 0011_date_only
 Revises: 0010_notify
 Create Date: 2026-12-07
 """
@@ -19,7 +19,7 @@ from datetime import UTC, datetime, time
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_reldate_date_only"
+revision = "0011_date_only"
 down_revision = "0010_notify"
 branch_labels = None
 depends_on = None
