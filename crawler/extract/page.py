@@ -51,6 +51,15 @@ _KICKER_END = re.compile(r"[:：]\s*$")
 # Only the first few <h1>s are headline candidates (later ones are widgets); a shorter one is a logo or label.
 MAX_HEADLINE_H1S = 3
 MIN_HEADLINE_CHARS = 12
+# Typographic quotes fold to plain ones when comparing a declared title with the <h1>: publishers type
+# "Heartsteel's" in og:title and "Heartsteel’s" on the page, and still mean the same headline.
+_PLAIN_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'})
+_WORD = re.compile(r"\w+")
+# A lone <h1> of a few words sharing fewer than half of them with the <title> is a section or logo label
+# ("Allergies Health Center" over "Babies Who Eat Peanuts Early May Avoid Allergy"); a longer one is the
+# on-page headline of a page whose <title> is written for search engines.
+MAX_LABEL_WORDS = 3
+MIN_H1_WORDS_IN_TITLE = 0.5
 _SCRIPT_SELECTOR = "//script[contains(@type, 'ld+json')]"
 
 
@@ -112,7 +121,7 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
         ("jsonld", page.jsonld.headline if page.jsonld else None),
         ("meta:og:title", page.meta.get("og:title")),
         ("meta:twitter:title", page.meta.get("twitter:title")),
-        ("h1", page.h1[0] if len(page.h1) == 1 else None),
+        ("h1", _lone_h1(page, site)),
         ("title", page.title_tag),
     ):
         if value:
@@ -123,12 +132,32 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
     return None, "none"
 
 
+def _lone_h1(page: PageMeta, site: str | None) -> str | None:
+    """The page's only <h1>, unless it is a short label and the <title> names another headline: then the
+    <h1> labels a section or the site ("Information and Resources"), and the <title> is the better evidence."""
+    if len(page.h1) != 1:
+        return None
+    h1 = page.h1[0]
+    title = strip_site_name(fold_whitespace(page.title_tag), site) if page.title_tag else ""
+    h1_key, title_key = headline_key(h1), headline_key(title)
+    words = set(_WORD.findall(h1_key))
+    if len(title) < MIN_HEADLINE_CHARS or len(words) > MAX_LABEL_WORDS or h1_key in title_key or title_key in h1_key:
+        return h1
+    return h1 if len(words & set(_WORD.findall(title_key))) >= MIN_H1_WORDS_IN_TITLE * len(words) else None
+
+
+def headline_key(text: str) -> str:
+    """A title as compared with another: normalised for matching, typographic quotes folded."""
+    return normalize_for_match(text).translate(_PLAIN_QUOTES)
+
+
 def on_page_headline(title: str, h1s: list[str]) -> str | None:
     """The page's <h1> when the declared title is that headline plus a site name or kicker on either side
-    ("Headline | Paper", "Headline - Section - Paper", "Kicker: Headline"); None when they differ otherwise."""
-    key = normalize_for_match(title)
+    ("Headline | Paper", "Headline - Section - Paper", "Kicker: Headline"); None when they differ otherwise.
+    A declared title that only differs from the <h1> in its quotes stays: sites type either on either."""
+    key = headline_key(title)
     for h1 in h1s[:MAX_HEADLINE_H1S]:
-        headline = normalize_for_match(h1)
+        headline = headline_key(h1)
         if len(headline) < MIN_HEADLINE_CHARS or headline == key:
             continue
         if key.startswith(headline) and _TITLE_EDGE.match(title[len(h1) :] if title.startswith(h1) else " | "):

@@ -1,0 +1,29 @@
+"""Titles: the on-page headline, not the SEO <title> with its site name, nor a section label set as <h1>."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.extract.article import extract_html
+from crawler.extract.page import PageMeta, choose_title
+
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+
+def test_a_section_label_in_the_only_h1_gives_way_to_the_title_tag() -> None:
+    article = extract_html((PAGES / "en_webmd_readability_webmd1.html").read_bytes(), "https://www.webmd.com/allergies/news/")
+    assert article.title == "Babies Who Eat Peanuts Early May Avoid Allergy"
+    assert article.field_sources["title"] == "title"
+
+
+def test_a_lone_h1_that_is_the_headline_wins_over_the_seo_title() -> None:
+    page = PageMeta(title_tag="Headline words of the story here | The Paper", h1=["Headline words of the story here"])
+    assert choose_title(page) == ("Headline words of the story here", "h1")
+    # A long <h1> is the headline even when the <title> was written for search engines.
+    page = PageMeta(title_tag="Zaubernuss im Winter » Wann blüht die Hamamelis?", h1=["Wie pflege ich meine Zaubernuss im Winter?"])
+    assert choose_title(page) == ("Wie pflege ich meine Zaubernuss im Winter?", "h1")
+
+
+def test_a_short_label_h1_stays_when_the_title_is_only_the_site_name() -> None:
+    page = PageMeta(title_tag="Paper", h1=["Ceasefire talks"])
+    assert choose_title(page) == ("Ceasefire talks", "h1")
