@@ -4,7 +4,9 @@ Evidence, best first: JSON-LD `author`; author meta tags; the page's visible byl
 XPaths: rel=author, itemprop=author, "byline"/"author" classes). Every source goes through the same cleaning:
 - one field naming several people is split: "X and Y", "X und Y", "X et Y", "X y Y", "X و Y", "X и Y",
   "X & Y", commas and semicolons;
-- "By", "Von", "Par", "Por", "Автор:", "מאת", "بقلم" before a name are dropped;
+- "By", "Von", "Par", "Por", "Автор:", "מאת", "بقلم" before a name, a conjunction left by "X, Y, and Z", and
+  a role after it ("Ben Silverman, Games Editor", "Staff Writer") are dropped;
+- the outlet's own name (og:site_name, the JSON-LD publisher) is not an author ("…, and Tom Watkins, CNN");
 - what is not a name is dropped: e-mail addresses, URLs, handles, numeric or alphanumeric ids ("cc7567"),
   over-long strings (a sentence in an author field).
 A source whose every entry is rejected does not count, so the next source is tried.
@@ -14,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.page import PageMeta
-from crawler.textnorm import fold_whitespace
+from crawler.textnorm import fold_whitespace, normalize_for_match
 
 # Meta tags that name the author, most common first. article:author is often a profile URL (dropped below).
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author", "vr:author", "byl")
@@ -33,6 +36,18 @@ _BYLINE_PREFIX = re.compile(
     r"^(?:by|written by|von|par|por|di|door|av|автор(?:ы)?[:\s]|текст[:\s]|מאת|בקלם|كتب|بقلم|إعداد)\s*:?\s*",
     re.IGNORECASE,
 )
+# "X, Y, and Z" leaves "and Z" after the comma split.
+_LEADING_CONJUNCTION = re.compile(r"^(?:and|und|et|y|e|og|en|i|и|و)\s+", re.IGNORECASE)
+# Job titles that follow (or stand for) a name in bylines: "Ben Silverman Games Editor", "Staff Writer".
+_ROLE = (
+    r"(?:editor|reporter|correspondent|writer|columnist|contributor|journalist|photographer|"
+    r"корреспондент|обозреватель|редактор|כתב|כתבת|مراسل|محرر)s?"
+)
+_TRAILING_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+){_ROLE}$", re.IGNORECASE)
+# A role with its qualifier ("Games Editor", "Staff Writer"); only taken off when two words of name remain, as
+# in "John Smith Reporter" the word before the role is the surname.
+_TRAILING_QUALIFIED_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+)\w+\s+{_ROLE}$", re.IGNORECASE)
+_ONLY_ROLE = re.compile(rf"^(?:staff|\w+\s+{_ROLE}|{_ROLE})$", re.IGNORECASE)
 _EMAIL_OR_URL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+", re.IGNORECASE)
 _URL = re.compile(r"^(?:https?:|www\.)|\.(?:com|org|net|ru|il)\b", re.IGNORECASE)
 _HAS_DIGIT = re.compile(r"\d")
@@ -43,8 +58,12 @@ MAX_NAME_CHARS = 60
 MIN_BYLINE_CHARS = 2
 MAX_BYLINE_CHARS = 120
 # Elements that mark the author in markup: rel=author, itemprop=author, "byline"/"author" classes and ids.
+# Class names are matched in lower case: "FeatureByline", "ArticleAuthor". The first <h1> comes along, in
+# document order (an XPath union is ordered), to tell the bylines under the headline from those above it.
 _BYLINE_XPATH = etree.XPath(
-    "//*[@rel='author' or contains(@itemprop, 'author') or contains(@class, 'byline') or contains(@class, 'author')"
+    "(//h1)[1]|//*[@rel='author' or contains(@itemprop, 'author')"
+    " or contains(translate(@class, 'ABEHILNORTUY', 'abehilnortuy'), 'byline')"
+    " or contains(translate(@class, 'ABEHILNORTUY', 'abehilnortuy'), 'author')"
     " or contains(@id, 'byline') or @id='author'][not(self::meta) and not(self::link) and not(self::script)]|//author"
 )
 
@@ -54,10 +73,18 @@ def split_names(value: str) -> list[str]:
     text = fold_whitespace(_EMAIL_OR_URL.sub(" , ", value))
     names: list[str] = []
     for part in _NAME_SEPARATORS.split(text):
-        name = _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•()[]\"'")).strip(" .,-–—:")
+        name = _LEADING_CONJUNCTION.sub("", _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•()[]\"'")).strip(" .,-–—:"))
+        if _ONLY_ROLE.match(name):
+            continue
+        name = _without_role(name)
         if _is_name(name) and name.casefold() not in {n.casefold() for n in names}:
             names.append(name)
     return names
+
+
+def _without_role(name: str) -> str:
+    shorter = _TRAILING_QUALIFIED_ROLE.sub("", name)
+    return shorter if shorter != name and len(shorter.split()) >= 2 else _TRAILING_ROLE.sub("", name)
 
 
 def _is_name(text: str) -> bool:
@@ -68,28 +95,42 @@ def _is_name(text: str) -> bool:
     return sum(character.isalpha() for character in text) >= 2
 
 
-def clean_names(values: Iterable[str]) -> list[str]:
+def clean_names(values: Iterable[str], outlets: frozenset[str] = frozenset()) -> list[str]:
+    """The people named in author fields, in order, once each. OUTLETS (match-normalised) are dropped beside
+    a person ("Tom Watkins, CNN") and kept alone: a desk story's author is its outlet."""
     names: list[str] = []
     for value in values:
         for name in split_names(value):
             if name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
-    return names
+    people = [name for name in names if normalize_for_match(name) not in outlets]
+    return people or names
 
 
-def choose_authors(page: PageMeta, tree: HtmlElement) -> tuple[list[str], str | None]:
+def outlet_names(page: PageMeta, url: str) -> frozenset[str]:
+    """The publisher's own names, which bylines append to or put in place of a person's: og:site_name, the
+    JSON-LD publisher, and the domain's name ("CNN" on edition.cnn.com)."""
+    names = {page.meta.get("og:site_name"), page.meta.get("application-name"), page.jsonld.publisher if page.jsonld else None}
+    host = (urlsplit(url).hostname or "").removeprefix("www.").split(".")
+    if len(host) >= 2:
+        names.add(host[-2])
+    return frozenset(normalize_for_match(name) for name in names if name)
+
+
+def choose_authors(page: PageMeta, tree: HtmlElement, url: str) -> tuple[list[str], str | None]:
     """The article's authors and where they came from (None when the page names nobody)."""
+    outlets = outlet_names(page, url)
     if page.jsonld and page.jsonld.authors:
-        names = clean_names(page.jsonld.authors)
+        names = clean_names(page.jsonld.authors, outlets)
         if names:
             return names, "jsonld"
     for key in AUTHOR_META:
         value = page.meta.get(key)
         if value:
-            names = clean_names([value])
+            names = clean_names([value], outlets)
             if names:
                 return names, f"meta:{key}"
-    names = clean_names(_visible_byline(tree))
+    names = clean_names(_visible_byline(tree), outlets)
     return (names, "byline") if names else ([], None)
 
 
@@ -97,19 +138,25 @@ def _visible_byline(tree: HtmlElement) -> list[str]:
     """The byline shown on the page: the first short element marked as the author's (rel/itemprop/class/id).
 
     One compiled XPath pass over the tree (trafilatura's extract_author deep-copies the tree and runs several
-    regex XPaths: a tenth of a page's extraction time). Elements inside comment threads are skipped: their
-    authors are readers.
+    regex XPaths: a tenth of a page's extraction time). The innermost of nested marked elements is read
+    (<div class="author"><a class="author-link">Name</a><span>Games Editor</span></div>). An element whose
+    whole text names nobody ("By Nathan Willis March 25, 2015": the date makes it no name) is read again
+    text node by text node. Bylines under the headline are read first: marked elements above it are site
+    chrome (a "follow our authors" box). Elements inside comment threads are skipped: their authors are readers.
     """
     try:
-        candidates = _BYLINE_XPATH(tree)
+        found = _BYLINE_XPATH(tree)
     except etree.XPathError:
         return []
+    headline = next((index for index, element in enumerate(found) if element.tag == "h1"), -1)
+    candidates = found[headline + 1 :] + found[: max(headline, 0)]
+    enclosing = {id(ancestor) for element in candidates for ancestor in element.iterancestors()}
     for element in candidates:
-        if _inside_comments(element):
+        if id(element) in enclosing or _inside_comments(element):
             continue
         content = fold_whitespace(" ".join(element.itertext()))
         if MIN_BYLINE_CHARS < len(content) < MAX_BYLINE_CHARS:
-            names = split_names(content)
+            names = split_names(content) or [name for text in element.itertext() for name in split_names(text)]
             if names:
                 return names
     return []
