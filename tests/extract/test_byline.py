@@ -106,3 +106,18 @@ def test_the_byline_under_the_headline_wins_over_author_boxes_above_it() -> None
     tree = lxml_html.fromstring(page_html)
     url = "https://www.example.org/news/vr"
     assert choose_authors(read_page_meta(tree, url), tree, url) == (["Ben Silverman"], "byline")
+
+
+def test_labels_and_link_texts_in_byline_boxes_are_not_names() -> None:
+    # Constructed after WordPress and news bylines in the extraction_dev set (uniqz.de, jamaicans.com): the
+    # inner marked element holds only a label, the name is in the outer one; a profile link reads as a sentence.
+    page_html = """<html><body><h1>Katzendecke selber machen</h1>
+    <div class="post-author"><span class="author-label">Autor:</span> Petra Ruland</div>
+    <p class="author-links"><a href="/author/pr">View all posts</a></p><p>Text of the post.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    url = "https://www.example.org/katzendecke"
+    assert choose_authors(read_page_meta(tree, url), tree, url) == (["Petra Ruland"], "byline")
+    links_only = lxml_html.fromstring('<html><body><h1>Story</h1><p class="author"><a href="/a">View all posts</a></p></body></html>')
+    assert choose_authors(read_page_meta(links_only, url), links_only, url) == ([], None)
+    css_cased = lxml_html.fromstring('<html><body><h1>Storia</h1><span class="byline">giampiero maggio</span></body></html>')
+    assert choose_authors(read_page_meta(css_cased, url), css_cased, url) == (["giampiero maggio"], "byline")
