@@ -99,7 +99,7 @@ def extract_html(
     )
     if source:
         article.field_sources["description"] = source
-    article.authors, source = choose_authors(page, tree, url)
+    article.authors, source = choose_authors(page, tree)
     if source:
         article.field_sources["authors"] = source
     keywords = (

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extract.page import PageMeta
+from crawler.extract.page import PageMeta, outlet_names
 from crawler.textnorm import fold_whitespace, normalize_for_match
 
 # Meta tags that name the author, most common first. article:author is often a profile URL (dropped below).
@@ -126,19 +125,9 @@ def clean_names(values: Iterable[str], outlets: frozenset[str] = frozenset()) ->
     return people or names
 
 
-def outlet_names(page: PageMeta, url: str) -> frozenset[str]:
-    """The publisher's own names, which bylines append to or put in place of a person's: og:site_name, the
-    JSON-LD publisher, and the domain's name ("CNN" on edition.cnn.com)."""
-    names = {page.meta.get("og:site_name"), page.meta.get("application-name"), page.jsonld.publisher if page.jsonld else None}
-    host = (urlsplit(url).hostname or "").removeprefix("www.").split(".")
-    if len(host) >= 2:
-        names.add(host[-2])
-    return frozenset(normalize_for_match(name) for name in names if name)
-
-
-def choose_authors(page: PageMeta, tree: HtmlElement, url: str) -> tuple[list[str], str | None]:
+def choose_authors(page: PageMeta, tree: HtmlElement) -> tuple[list[str], str | None]:
     """The article's authors and where they came from (None when the page names nobody)."""
-    outlets = outlet_names(page, url)
+    outlets = outlet_names(page)
     if page.jsonld and page.jsonld.authors:
         names = clean_names(page.jsonld.authors, outlets)
         if names:

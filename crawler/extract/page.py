@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -60,6 +60,12 @@ _WORD = re.compile(r"\w+")
 # on-page headline of a page whose <title> is written for search engines.
 MAX_LABEL_WORDS = 3
 MIN_H1_WORDS_IN_TITLE = 0.5
+# Second-level labels under a country code that are not the site's name (bbc.co.uk, abc.net.au).
+_GENERIC_LABELS = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "or", "ne", "go"})
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+# A domain's name this long is matched inside a title part ("The Times of Israel"); a shorter one ("rt",
+# "ria") only as the whole part, or it would match inside words ("Report").
+MIN_DOMAIN_NAME_CHARS = 4
 _SCRIPT_SELECTOR = "//script[contains(@type, 'ld+json')]"
 
 
@@ -74,6 +80,7 @@ class PageMeta:
     h1: list[str] = field(default_factory=list)
     jsonld: JsonLdArticle | None = None
     jsonld_failures: int = 0
+    url: str = ""
 
 
 def join_url(base: str, href: str) -> str | None:
@@ -86,7 +93,7 @@ def join_url(base: str, href: str) -> str | None:
 
 def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
     """Meta tags, canonical link, html lang, <title>, <h1> and the JSON-LD article record."""
-    page = PageMeta()
+    page = PageMeta(url=url)
     for element in tree.iter("meta"):
         key = (
             (element.get("property") or element.get("name") or element.get("itemprop") or element.get("http-equiv") or "")
@@ -116,7 +123,8 @@ def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
 
 
 def choose_title(page: PageMeta) -> tuple[str | None, str]:
-    site = page.meta.get("og:site_name")
+    site = page.meta.get("og:site_name") or (page.jsonld.publisher if page.jsonld else None)
+    domain = domain_name(page.url)
     for source, value in (
         ("jsonld", page.jsonld.headline if page.jsonld else None),
         ("meta:og:title", page.meta.get("og:title")),
@@ -125,7 +133,7 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
         ("title", page.title_tag),
     ):
         if value:
-            cleaned = strip_site_name(fold_whitespace(value), site)
+            cleaned = strip_site_name(fold_whitespace(value), site, domain)
             if cleaned:
                 headline = on_page_headline(cleaned, page.h1)
                 return (headline, "h1") if headline else (cleaned, source)
@@ -167,18 +175,51 @@ def on_page_headline(title: str, h1s: list[str]) -> str | None:
     return None
 
 
-def strip_site_name(title: str, site: str | None) -> str:
-    """'Headline | Site' -> 'Headline' when the trailing (or leading) part is the site's name."""
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
+def strip_site_name(title: str, site: str | None, domain: str | None = None) -> str:
+    """'Headline | Site' -> 'Headline' when the trailing (or leading) part is the site's name: SITE, or a part
+    that spells the DOMAIN's name ("The Times of Israel" on timesofisrael.com, "Ynetnews" on ynetnews.com)."""
+    separators = list(_TITLE_SEPARATORS.finditer(title))
+    if not separators:
         return title
-    site_key = normalize_for_match(site) if site else None
-    last, first = normalize_for_match(parts[-1]), normalize_for_match(parts[0])
-    if site_key and (last == site_key or site_key in last):
-        return " - ".join(parts[:-1]).strip() if len(parts) > 2 else parts[0].strip()
-    if site_key and (first == site_key or site_key in first):
-        return title.split(parts[0], 1)[1].lstrip(" |–—-:·•").strip()
+    if _names_site(title[separators[-1].end() :], site, domain):
+        return title[: separators[-1].start()].strip()
+    if _names_site(title[: separators[0].start()], site, domain):
+        return title[separators[0].end() :].strip()
     return title
+
+
+def _names_site(part: str, site: str | None, domain: str | None) -> bool:
+    key = normalize_for_match(part)
+    if site and normalize_for_match(site) in key:
+        return True
+    if not domain:
+        return False
+    compact = _NOT_ALPHANUMERIC.sub("", key)
+    if compact == domain:
+        return True
+    # "The Times of Israel" spells timesofisrael; "Advertising on Jodel" is a headline that names jodel.com.
+    return len(domain) >= MIN_DOMAIN_NAME_CHARS and domain in compact and 2 * len(domain) >= len(compact)
+
+
+def outlet_names(page: PageMeta) -> frozenset[str]:
+    """The publisher's own names (match-normalised), which bylines append to or put in place of a person's:
+    og:site_name, application-name, the JSON-LD publisher, and the domain's name ("cnn" on edition.cnn.com)."""
+    names = {page.meta.get("og:site_name"), page.meta.get("application-name"), page.jsonld.publisher if page.jsonld else None}
+    names.add(domain_name(page.url))
+    return frozenset(normalize_for_match(name) for name in names if name)
+
+
+def domain_name(url: str) -> str | None:
+    """The name in a URL's host, lower case without punctuation: 'timesofisrael' for www.timesofisrael.com,
+    'bbc' for www.bbc.co.uk, 'kyivpost' for kyiv-post.com; None for an IP address or a bare host."""
+    try:
+        labels = [label for label in (urlsplit(url).hostname or "").split(".") if label]
+    except ValueError:
+        return None
+    if len(labels) < 2 or labels[-1].isdigit():
+        return None
+    name = labels[-3] if labels[-2] in _GENERIC_LABELS and len(labels) >= 3 else labels[-2]
+    return _NOT_ALPHANUMERIC.sub("", name) or None
 
 
 def choose_language(text: str, page: PageMeta, declared_language: str | None) -> tuple[str | None, str]:

@@ -42,7 +42,7 @@ def test_an_id_in_jsonld_gives_way_to_the_meta_author() -> None:
     <script type="application/ld+json">{"@type": "NewsArticle", "headline": "t", "author": {"name": "user4711"}}</script>
     <meta name="author" content="Eleanor Ainge Roy"></head><body><p>x</p></body></html>"""
     tree = lxml_html.fromstring(page_html)
-    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree, "https://example.org/a") == (["Eleanor Ainge Roy"], "meta:author")
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Eleanor Ainge Roy"], "meta:author")
 
 
 def test_visible_byline_when_nothing_is_declared() -> None:
@@ -50,7 +50,7 @@ def test_visible_byline_when_nothing_is_declared() -> None:
     <p class="byline">By <a rel="author" href="/people/jg">Jeffrey Gettleman</a></p>
     <p>Paragraph one of the story, long enough to be text.</p></article></body></html>"""
     tree = lxml_html.fromstring(page_html)
-    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree, "https://example.org/a") == (["Jeffrey Gettleman"], "byline")
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Jeffrey Gettleman"], "byline")
 
 
 def test_captured_page_keeps_its_declared_author() -> None:
@@ -78,9 +78,9 @@ def test_the_outlet_is_dropped_beside_people_and_kept_alone() -> None:
     <meta name="author" content="Dana A. Ford and Tom Watkins, CNN"></head><body><p>x</p></body></html>"""
     tree = lxml_html.fromstring(page_html)
     url = "https://edition.cnn.com/2013/11/27/travel/story/"
-    assert choose_authors(read_page_meta(tree, url), tree, url) == (["Dana A. Ford", "Tom Watkins"], "meta:author")
+    assert choose_authors(read_page_meta(tree, url), tree) == (["Dana A. Ford", "Tom Watkins"], "meta:author")
     desk = lxml_html.fromstring('<html><head><meta name="author" content="CNN"></head><body><p>x</p></body></html>')
-    assert choose_authors(read_page_meta(desk, url), desk, url) == (["CNN"], "meta:author")
+    assert choose_authors(read_page_meta(desk, url), desk) == (["CNN"], "meta:author")
 
 
 def test_a_blogger_named_like_the_blog_stays_its_author() -> None:
@@ -105,7 +105,7 @@ def test_the_byline_under_the_headline_wins_over_author_boxes_above_it() -> None
     <span>Games Editor</span></div><p>Paragraph one of the story, long enough to be text.</p></article></body></html>"""
     tree = lxml_html.fromstring(page_html)
     url = "https://www.example.org/news/vr"
-    assert choose_authors(read_page_meta(tree, url), tree, url) == (["Ben Silverman"], "byline")
+    assert choose_authors(read_page_meta(tree, url), tree) == (["Ben Silverman"], "byline")
 
 
 def test_labels_and_link_texts_in_byline_boxes_are_not_names() -> None:
@@ -116,8 +116,8 @@ def test_labels_and_link_texts_in_byline_boxes_are_not_names() -> None:
     <p class="author-links"><a href="/author/pr">View all posts</a></p><p>Text of the post.</p></body></html>"""
     tree = lxml_html.fromstring(page_html)
     url = "https://www.example.org/katzendecke"
-    assert choose_authors(read_page_meta(tree, url), tree, url) == (["Petra Ruland"], "byline")
+    assert choose_authors(read_page_meta(tree, url), tree) == (["Petra Ruland"], "byline")
     links_only = lxml_html.fromstring('<html><body><h1>Story</h1><p class="author"><a href="/a">View all posts</a></p></body></html>')
-    assert choose_authors(read_page_meta(links_only, url), links_only, url) == ([], None)
+    assert choose_authors(read_page_meta(links_only, url), links_only) == ([], None)
     css_cased = lxml_html.fromstring('<html><body><h1>Storia</h1><span class="byline">giampiero maggio</span></body></html>')
-    assert choose_authors(read_page_meta(css_cased, url), css_cased, url) == (["giampiero maggio"], "byline")
+    assert choose_authors(read_page_meta(css_cased, url), css_cased) == (["giampiero maggio"], "byline")
