@@ -274,12 +274,12 @@ def main() -> None:
                     print(f"miss {measure:<7} {page.half:<6} {page.set_name}/{page.name} cw={value:.3f} traf={other:.3f}")
     sites = {half: len({p.site for p in pages if p.half == half}) for half in ("tune", "report")}
     print(f"{len(pages)} pages; sites: {sites['tune']} tune, {sites['report']} report (split by site, not by page)")
-    print(f"{'measure':<8} {'half':<7} {'n':>4} {'coverwatch':>11} {'trafilatura':>12}  target")
+    print(f"{'measure':<15} {'half':<7} {'n':>4} {'coverwatch':>11} {'trafilatura':>12}  target")
     for measure in TARGETS:
         for half in ("tune", "report", "all"):
             ours, count = scores.mean(measure, half, "coverwatch")
             theirs, _ = scores.mean(measure, half, "trafilatura")
-            print(f"{measure:<8} {half:<7} {count:>4} {ours:>11.3f} {theirs:>12.3f}  {TARGETS[measure]}")
+            print(f"{measure:<15} {half:<7} {count:>4} {ours:>11.3f} {theirs:>12.3f}  {TARGETS[measure]}")
 
 
 if __name__ == "__main__":
