@@ -41,7 +41,9 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dc
 PUBLISHED_MARKUP = ("datePublished", "schema:datePublished", "dc:date", "dc:created", "dcterms:created", "dcterms:issued")
 MODIFIED_MARKUP = ("dateModified", "schema:dateModified", "dcterms:modified")
 _MARKUP_DATE_NAMES = frozenset(PUBLISHED_MARKUP + MODIFIED_MARKUP)
-_MARKUP_DATE_XPATH = etree.XPath("//*[not(self::meta)][@itemprop or @property][@content or @datetime]")
+# Elements with a machine-readable value, found through their attributes: libxml2 walks attribute nodes much
+# faster than it tests every element's attributes (//*[@content or @datetime]); meta tags are skipped below.
+_MARKUP_DATE_XPATH = etree.XPath("//@content/..|//@datetime/..")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•]\s+")
 # The declared title continues (or starts) with a separator where the on-page headline stops (starts).
 _TITLE_EDGE = re.compile(r"^\s*[|–—\-:·•/«»]")
@@ -242,6 +244,8 @@ def markup_dates(tree: HtmlElement) -> dict[str, str]:
     """Dates declared in microdata/RDFa on body elements: itemprop="datePublished", property="dc:date", ..."""
     found: dict[str, str] = {}
     for element in _MARKUP_DATE_XPATH(tree):
+        if element.tag == "meta":
+            continue
         value = element.get("datetime") or element.get("content")
         for name in (element.get("itemprop"), element.get("property")):
             if name and value and name in _MARKUP_DATE_NAMES and name not in found:
