@@ -52,6 +52,8 @@ _TRAILING_QUALIFIED_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+)\w+\s+{_ROLE}$"
 _ONLY_ROLE = re.compile(
     rf"^(?:staff|authors?|autor(?:en)?|auteurs?|autores?|автор|datum|date|\w+\s+{_ROLE}|{_ROLE})$", re.IGNORECASE
 )
+# Degrees written after a name ("Brenda Goodman, MA", "Kathleen Doheny, MD"): the comma makes them an entry.
+_CREDENTIAL = re.compile(r"^(?:M\.?A|M\.?D|Ph\.?D|MPH|RN|M\.?S|MSc|MBA|DDS|BSc|LLM|FACP)\.?$")
 # Lower-case words that belong inside names ("Ursula von der Leyen", "Ana de Armas", "Omar al Bashir").
 _NAME_PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "del", "della", "di", "du", "la", "le", "bin", "ibn", "al", "el", "ten", "ter", "y"})
 _EMAIL_OR_URL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+", re.IGNORECASE)
@@ -82,7 +84,7 @@ def split_names(value: str) -> list[str]:
     names: list[str] = []
     for part in _NAME_SEPARATORS.split(text):
         name = _LEADING_CONJUNCTION.sub("", _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•()[]\"'")).strip(" .,-–—:"))
-        if _ONLY_ROLE.match(name):
+        if _ONLY_ROLE.match(name) or _CREDENTIAL.match(name):
             continue
         name = _without_role(name)
         if _is_name(name) and name.casefold() not in {n.casefold() for n in names}:

@@ -53,6 +53,9 @@ _KICKER_END = re.compile(r"[:：]\s*$")
 # Only the first few <h1>s are headline candidates (later ones are widgets); a shorter one is a logo or label.
 MAX_HEADLINE_H1S = 3
 MIN_HEADLINE_CHARS = 12
+# A declared title cut short for a character limit ("Hamas delegation arrives in Moscow for talks on…"): the
+# next source holds the whole headline.
+_TRUNCATED = re.compile(r"(?:…|\.\.\.)\s*$")
 # Typographic quotes fold to plain ones when comparing a declared title with the <h1>: publishers type
 # "Heartsteel's" in og:title and "Heartsteel’s" on the page, and still mean the same headline.
 _PLAIN_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'})
@@ -125,20 +128,27 @@ def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
 
 
 def choose_title(page: PageMeta) -> tuple[str | None, str]:
+    """The headline and where it came from: declared titles in order of trust, each without the site's name,
+    giving way to the on-page <h1> they contain. A title cut short ("…") is used only when no other is whole."""
     site = page.meta.get("og:site_name") or (page.jsonld.publisher if page.jsonld else None)
     domain = domain_name(page.url)
-    for source, value in (
-        ("jsonld", page.jsonld.headline if page.jsonld else None),
-        ("meta:og:title", page.meta.get("og:title")),
-        ("meta:twitter:title", page.meta.get("twitter:title")),
-        ("h1", _lone_h1(page, site)),
-        ("title", page.title_tag),
-    ):
-        if value:
-            cleaned = strip_site_name(fold_whitespace(value), site, domain)
-            if cleaned:
-                headline = on_page_headline(cleaned, page.h1)
-                return (headline, "h1") if headline else (cleaned, source)
+    candidates = [
+        (source, value)
+        for source, value in (
+            ("jsonld", page.jsonld.headline if page.jsonld else None),
+            ("meta:og:title", page.meta.get("og:title")),
+            ("meta:twitter:title", page.meta.get("twitter:title")),
+            ("h1", _lone_h1(page, site)),
+            ("title", page.title_tag),
+        )
+        if value
+    ]
+    whole = [(source, value) for source, value in candidates if not _TRUNCATED.search(value)]
+    for source, value in whole + [pair for pair in candidates if pair not in whole]:
+        cleaned = strip_site_name(fold_whitespace(value), site, domain)
+        if cleaned:
+            headline = on_page_headline(cleaned, page.h1)
+            return (headline, "h1") if headline else (cleaned, source)
     return None, "none"
 
 

@@ -121,3 +121,8 @@ def test_labels_and_link_texts_in_byline_boxes_are_not_names() -> None:
     assert choose_authors(read_page_meta(links_only, url), links_only) == ([], None)
     css_cased = lxml_html.fromstring('<html><body><h1>Storia</h1><span class="byline">giampiero maggio</span></body></html>')
     assert choose_authors(read_page_meta(css_cased, url), css_cased) == (["giampiero maggio"], "byline")
+
+
+def test_degrees_after_a_name_are_not_people() -> None:
+    assert split_names("Brenda Goodman, MA") == ["Brenda Goodman"]
+    assert split_names("Kathleen Doheny, MD and Yao Ma") == ["Kathleen Doheny", "Yao Ma"]

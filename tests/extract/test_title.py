@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.extract.article import extract_html
+from crawler.extract.jsonld import JsonLdArticle
 from crawler.extract.page import PageMeta, choose_title, domain_name, strip_site_name
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
@@ -48,3 +49,12 @@ def test_domain_name_skips_generic_second_level_labels() -> None:
     assert domain_name("https://kyiv-post.com/a") == "kyivpost"
     assert domain_name("http://127.0.0.1/a") is None
     assert domain_name("http://fakehost/a") is None
+
+
+def test_a_declared_title_cut_short_gives_way_to_a_whole_one() -> None:
+    page = PageMeta(
+        jsonld=JsonLdArticle(type="NewsArticle", headline="Hamas delegation arrives in Moscow for talks on…"),
+        meta={"og:title": "Hamas delegation arrives in Moscow for talks on hostages"},
+    )
+    assert choose_title(page) == ("Hamas delegation arrives in Moscow for talks on hostages", "meta:og:title")
+    assert choose_title(PageMeta(title_tag="And then...")) == ("And then...", "title")  # the only one there is
