@@ -52,6 +52,7 @@ _TRAILING_QUALIFIED_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+)\w+\s+{_ROLE}$"
 _ONLY_ROLE = re.compile(
     rf"^(?:staff|authors?|autor(?:en)?|auteurs?|autores?|автор|datum|date|\w+\s+{_ROLE}|{_ROLE})$", re.IGNORECASE
 )
+_HEBREW = re.compile(r"[\u05d0-\u05ea]")
 # Degrees written after a name ("Brenda Goodman, MA", "Kathleen Doheny, MD"): the comma makes them an entry.
 _CREDENTIAL = re.compile(r"^(?:M\.?A|M\.?D|Ph\.?D|MPH|RN|M\.?S|MSc|MBA|DDS|BSc|LLM|FACP)\.?$")
 # Lower-case words that belong inside names ("Ursula von der Leyen", "Ana de Armas", "Omar al Bashir").
@@ -82,7 +83,8 @@ def split_names(value: str) -> list[str]:
     """One author field -> the people in it, cleaned; entries that are not names are dropped."""
     text = fold_whitespace(_EMAIL_OR_URL.sub(" , ", value))
     names: list[str] = []
-    for part in _NAME_SEPARATORS.split(text):
+    parts = [person for part in _NAME_SEPARATORS.split(text) for person in _split_hebrew_and(part)]
+    for part in parts:
         name = _LEADING_CONJUNCTION.sub("", _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•()[]\"'")).strip(" .,-–—:"))
         if _ONLY_ROLE.match(name) or _CREDENTIAL.match(name):
             continue
@@ -90,6 +92,17 @@ def split_names(value: str) -> list[str]:
         if _is_name(name) and name.casefold() not in {n.casefold() for n in names}:
             names.append(name)
     return names
+
+
+def _split_hebrew_and(part: str) -> list[str]:
+    """'יוסי כהן ודנה לוי' -> ['יוסי כהן', 'דנה לוי']: Hebrew writes "and" (ו) joined to the next word, so it is
+    only taken for one between two names of two words or more ("ויקטור" alone is Victor). Arabic و is left
+    alone: chained names ("أحمد علي وليد حسن") are one person."""
+    words = part.split()
+    for index in range(2, len(words) - 1):
+        if words[index].startswith("ו") and len(words[index]) > 2 and _HEBREW.match(words[index - 1]):
+            return [" ".join(words[:index]), " ".join([words[index][1:], *words[index + 1 :]])]
+    return [part]
 
 
 def _without_role(name: str) -> str:

@@ -126,3 +126,15 @@ def test_labels_and_link_texts_in_byline_boxes_are_not_names() -> None:
 def test_degrees_after_a_name_are_not_people() -> None:
     assert split_names("Brenda Goodman, MA") == ["Brenda Goodman"]
     assert split_names("Kathleen Doheny, MD and Yao Ma") == ["Kathleen Doheny", "Yao Ma"]
+
+
+@pytest.mark.parametrize(
+    ("field", "names"),
+    [
+        ("מאת יוסי כהן ודנה לוי", ["יוסי כהן", "דנה לוי"]),  # Hebrew "and" is joined to the next name
+        ("ויקטור ליבוביץ", ["ויקטור ליבוביץ"]),  # a name that starts with the letter is one name
+        ("أحمد علي وليد حسن", ["أحمد علي وليد حسن"]),  # an Arabic chained name is one person
+    ],
+)
+def test_hebrew_joined_and_splits_two_full_names(field: str, names: list[str]) -> None:
+    assert split_names(field) == names
