@@ -3,12 +3,13 @@
 Evidence, best first: JSON-LD `author`; author meta tags; the page's visible byline (trafilatura's byline
 XPaths: rel=author, itemprop=author, "byline"/"author" classes). Every source goes through the same cleaning:
 - one field naming several people is split: "X and Y", "X und Y", "X et Y", "X y Y", "X و Y", "X и Y",
-  "X & Y", commas and semicolons;
+  "X & Y", Hebrew "X ו־Y" joined to the next name, commas and semicolons;
 - "By", "Von", "Par", "Por", "Автор:", "מאת", "بقلم" before a name, a conjunction left by "X, Y, and Z", and
-  a role after it ("Ben Silverman, Games Editor", "Staff Writer") are dropped;
-- the outlet's own name (og:site_name, the JSON-LD publisher) is not an author ("…, and Tom Watkins, CNN");
+  a role or degree after it ("Ben Silverman, Games Editor", "Staff Writer", ", MD") are dropped;
+- the outlet's own name (og:site_name, the JSON-LD publisher, the domain's name) is not an author beside a
+  person ("…, and Tom Watkins, CNN"), and is kept when it is the only one named;
 - what is not a name is dropped: e-mail addresses, URLs, handles, numeric or alphanumeric ids ("cc7567"),
-  over-long strings (a sentence in an author field).
+  over-long strings (a sentence in an author field), labels ("Autor", "Datum").
 A source whose every entry is rejected does not count, so the next source is tried.
 """
 
