@@ -27,7 +27,10 @@ Measures:
 - day: the publisher's local day (coverwatch's `published_at` in the page's own offset; trafilatura's date)
   equals the true day as the page states it; pages without a true date are skipped;
 - body F1: bag-of-words F1 (lower-cased \\w+ tokens, one per character in Chinese and Japanese) between the extracted text and the true body;
-- title exact: equal after folding whitespace;
+- title exact: equal after folding whitespace, against the page's headline. Readability's expected title is the
+  page's declared og:title/<title> as is, so a leading or trailing separator-delimited segment that is its own
+  expected `siteName` or byline is removed from it ("How to Build a Terrarium | eHow" with siteName "eHow");
+  `title_declared` scores against the unchanged truth of both sets;
 - authors exact: the set of names equals the true set (case- and whitespace-folded; the true bylines are
   cleaned of "By", dates and labels); only pages whose truth names at least one author.
 Targets (issue 15, on unseen pages): day >= 0.95, body F1 >= 0.970, title >= 0.90, authors >= 0.90.
@@ -62,7 +65,7 @@ SHARED = next(
     Path(__file__).resolve().parents[2] / "shared",
 )
 BENCHMARKS = SHARED / "benchmarks"
-TARGETS = {"day": 0.95, "body": 0.970, "title": 0.90, "authors": 0.90}
+TARGETS = {"day": 0.95, "body": 0.970, "title": 0.90, "title_declared": 0.90, "authors": 0.90}
 # One site in REPORT_SHARE goes to the report half (stable: sha1 of the site name).
 REPORT_MODULUS = 3
 MIN_REAL_PAGE_BYTES = 4000
@@ -70,6 +73,8 @@ MIN_REAL_PAGE_BYTES = 4000
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 _BYLINE_NOISE = re.compile(r"^(?:by|par|von|written by|edited by|por)\s+", re.IGNORECASE)
+# "Headline | Site", "Site - Headline", "Headline · Site", "Headline _Section _Site".
+_TITLE_SEGMENT = re.compile(r"(\s+[|\-–—·_»]\s*)")
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|\n|\s+and\s+|\s+&\s+|\s+und\s+|\s+et\s+|\s+y\s+)\s*", re.IGNORECASE)
 # A day written year, month, day with any separators and unpadded parts (two of trafilatura's hand-written dates).
 _LOOSE_DAY = re.compile(r"^(\d{4})\D(\d{1,2})\D(\d{1,2})$")
@@ -86,6 +91,7 @@ class Page:
     body: str | None = None
     title: str | None = None
     authors: frozenset[str] | None = None
+    declared_title: str | None = None
 
     @property
     def half(self) -> str:
@@ -129,11 +135,25 @@ def clean_byline(byline: str | None) -> frozenset[str] | None:
     if not byline:
         return None
     names = []
-    for part in _NAME_SPLIT.split(byline.strip()):
+    # The label goes first: "By\n\t\tScott Cunningham" is one name, not "By" and a name.
+    for part in _NAME_SPLIT.split(_BYLINE_NOISE.sub("", byline.strip())):
         part = _BYLINE_NOISE.sub("", fold(part)).strip(" ()")
         if part and not re.search(r"\d|https?:|updated|author", part, re.IGNORECASE) and len(part.split()) <= 5:
             names.append(part)
     return name_set(names) or None
+
+
+def headline_of(title: str | None, site_name: str | None, authors: frozenset[str] | None) -> str | None:
+    """The declared title without leading or trailing segments that are the site's name or an author's."""
+    if not title:
+        return title
+    labels = {fold(label).casefold() for label in (site_name, *(authors or ())) if label}
+    pieces = _TITLE_SEGMENT.split(title.strip())  # segment, separator, segment, ...
+    while len(pieces) > 2 and fold(pieces[-1]).casefold() in labels:
+        del pieces[-2:]
+    while len(pieces) > 2 and fold(pieces[0]).casefold() in labels:
+        del pieces[:2]
+    return "".join(pieces)
 
 
 def body_text(path: Path) -> str:
@@ -158,6 +178,7 @@ def readability_pages() -> Iterator[Page]:
         meta = json.loads((folder / "expected-metadata.json").read_text(encoding="utf-8"))
         site = re.sub(r"-\d+$", "", folder.name)
         published = meta.get("publishedTime")
+        authors = clean_byline(meta.get("byline"))
         yield Page(
             "readability",
             site,
@@ -166,8 +187,9 @@ def readability_pages() -> Iterator[Page]:
             f"http://fakehost/{folder.name}/",
             day=published[:10] if published else None,
             body=body_text(folder / "expected.html"),
-            title=meta.get("title"),
-            authors=clean_byline(meta.get("byline")),
+            title=headline_of(meta.get("title"), meta.get("siteName"), authors),
+            authors=authors,
+            declared_title=meta.get("title"),
         )
 
 
@@ -191,6 +213,7 @@ def newspaper_pages() -> Iterator[Page]:
             body=text_path.read_text(encoding="utf-8") if text_path.is_file() else None,
             title=meta.get("title"),
             authors=name_set(authors) or None,
+            declared_title=meta.get("title"),
         )
 
 
@@ -295,6 +318,8 @@ def score_page(page: Page, found: Found) -> dict[str, float]:
         result["body"] = body_f1(found.body, page.body)
     if page.title:
         result["title"] = float(fold(found.title) == fold(page.title))
+    if page.declared_title:
+        result["title_declared"] = float(fold(found.title) == fold(page.declared_title))
     if page.authors:
         result["authors"] = float(found.authors == page.authors)
     return result
@@ -333,13 +358,13 @@ def main() -> None:
 
 def print_table(scores: Scores, group: str) -> None:
     """One row per measure and half of the group ("" for all sets, "<set>/" for one); measures it lacks are left out."""
-    print(f"{'measure':<8} {'half':<7} {'n':>4} {'coverwatch':>11} {'trafilatura':>12}  target")
-    for measure in ("day", "body", "title", "authors"):
+    print(f"{'measure':<15} {'half':<7} {'n':>4} {'coverwatch':>11} {'trafilatura':>12}  target")
+    for measure in TARGETS:
         for half in ("tune", "report", "all"):
             ours, count = scores.mean(measure, group + half, "coverwatch")
             theirs, _ = scores.mean(measure, group + half, "trafilatura")
             if count or not group:
-                print(f"{measure:<8} {half:<7} {count:>4} {ours:>11.3f} {theirs:>12.3f}  {TARGETS[measure]}")
+                print(f"{measure:<15} {half:<7} {count:>4} {ours:>11.3f} {theirs:>12.3f}  {TARGETS[measure]}")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,13 @@
 Evidence, best first: JSON-LD `author`; author meta tags; the page's visible byline (trafilatura's byline
 XPaths: rel=author, itemprop=author, "byline"/"author" classes). Every source goes through the same cleaning:
 - one field naming several people is split: "X and Y", "X und Y", "X et Y", "X y Y", "X و Y", "X и Y",
-  "X & Y", commas and semicolons;
-- "By", "Von", "Par", "Por", "Автор:", "מאת", "بقلم" before a name are dropped;
+  "X & Y", Hebrew "X ו־Y" joined to the next name, commas and semicolons;
+- "By", "Von", "Par", "Por", "Автор:", "מאת", "بقلم" before a name, a conjunction left by "X, Y, and Z", and
+  a role or degree after it ("Ben Silverman, Games Editor", "Staff Writer", ", MD") are dropped;
+- the outlet's own name (og:site_name, the JSON-LD publisher, the domain's name) is not an author beside a
+  person ("…, and Tom Watkins, CNN"), and is kept when it is the only one named;
 - what is not a name is dropped: e-mail addresses, URLs, handles, numeric or alphanumeric ids ("cc7567"),
-  over-long strings (a sentence in an author field).
+  over-long strings (a sentence in an author field), labels ("Autor", "Datum").
 A source whose every entry is rejected does not count, so the next source is tried.
 """
 
@@ -18,8 +21,8 @@ from collections.abc import Iterable
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extract.page import PageMeta
-from crawler.textnorm import fold_whitespace
+from crawler.extract.page import PageMeta, outlet_names
+from crawler.textnorm import fold_whitespace, normalize_for_match
 
 # Meta tags that name the author, most common first. article:author is often a profile URL (dropped below).
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author", "vr:author", "byl")
@@ -30,9 +33,31 @@ _NAME_SEPARATORS = re.compile(
     re.IGNORECASE,
 )
 _BYLINE_PREFIX = re.compile(
-    r"^(?:by|written by|von|par|por|di|door|av|автор(?:ы)?[:\s]|текст[:\s]|מאת|בקלם|كتب|بقلم|إعداد)\s*:?\s*",
+    r"^(?:(?:written|posted|published|article|story) by|(?:veröffentlicht|erstellt|eingestellt|artikel) von|"
+    r"(?:publié|écrit) par|by|von|par|por|di|door|av|(?:author|autor|auteur)(?:in)?\s*:|"
+    r"автор(?:ы)?[:\s]|текст[:\s]|מאת|בקלם|كتب|بقلم|إعداد)\s*:?\s*",
     re.IGNORECASE,
 )
+# "X, Y, and Z" leaves "and Z" after the comma split.
+_LEADING_CONJUNCTION = re.compile(r"^(?:and|und|et|y|e|og|en|i|и|و)\s+", re.IGNORECASE)
+# Job titles that follow (or stand for) a name in bylines: "Ben Silverman Games Editor", "Staff Writer".
+_ROLE = (
+    r"(?:editor|reporter|correspondent|writer|columnist|contributor|journalist|photographer|"
+    r"корреспондент|обозреватель|редактор|כתב|כתבת|مراسل|محرر)s?"
+)
+_TRAILING_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+){_ROLE}$", re.IGNORECASE)
+# A role with its qualifier ("Games Editor", "Staff Writer"); only taken off when two words of name remain, as
+# in "John Smith Reporter" the word before the role is the surname.
+_TRAILING_QUALIFIED_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+)\w+\s+{_ROLE}$", re.IGNORECASE)
+# A role or a label standing alone where a name should be ("Staff Writer", "Autor", "Datum").
+_ONLY_ROLE = re.compile(
+    rf"^(?:staff|authors?|autor(?:en)?|auteurs?|autores?|автор|datum|date|\w+\s+{_ROLE}|{_ROLE})$", re.IGNORECASE
+)
+_HEBREW = re.compile(r"[\u05d0-\u05ea]")
+# Degrees written after a name ("Brenda Goodman, MA", "Kathleen Doheny, MD"): the comma makes them an entry.
+_CREDENTIAL = re.compile(r"^(?:M\.?A|M\.?D|Ph\.?D|MPH|RN|M\.?S|MSc|MBA|DDS|BSc|LLM|FACP)\.?$")
+# Lower-case words that belong inside names ("Ursula von der Leyen", "Ana de Armas", "Omar al Bashir").
+_NAME_PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "del", "della", "di", "du", "la", "le", "bin", "ibn", "al", "el", "ten", "ter", "y"})
 _EMAIL_OR_URL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+", re.IGNORECASE)
 _URL = re.compile(r"^(?:https?:|www\.)|\.(?:com|org|net|ru|il)\b", re.IGNORECASE)
 _HAS_DIGIT = re.compile(r"\d")
@@ -42,22 +67,58 @@ MAX_NAME_CHARS = 60
 # A byline element's text: longer than an initial, shorter than a paragraph (trafilatura's limits).
 MIN_BYLINE_CHARS = 2
 MAX_BYLINE_CHARS = 120
-# Elements that mark the author in markup: rel=author, itemprop=author, "byline"/"author" classes and ids.
+# Elements that mark the author in markup: rel=author, itemprop=author, "byline"/"author" classes and ids, in
+# any case ("FeatureByline", "ArticleAuthor": the substrings leave the first letter out). The first <h1> comes
+# along, in document order (an XPath union is ordered), to tell the bylines under the headline from those
+# above it. Selecting attributes and stepping to their element is a quarter of the cost of testing every
+# element's attributes (//*[contains(@class, ...) or ...]) in libxml2.
 _BYLINE_XPATH = etree.XPath(
-    "//*[@rel='author' or contains(@itemprop, 'author') or contains(@class, 'byline') or contains(@class, 'author')"
-    " or contains(@id, 'byline') or @id='author'][not(self::meta) and not(self::link) and not(self::script)]|//author"
+    "//@class[contains(., 'uthor') or contains(., 'yline')]/..|//@rel[. = 'author']/.."
+    "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or . = 'author']/..|(//h1)[1]|//author"
 )
+# Marked elements that hold no visible byline (<link rel="author">, <meta itemprop="author">).
+_NOT_SHOWN = frozenset({"meta", "link", "script", "style"})
 
 
 def split_names(value: str) -> list[str]:
     """One author field -> the people in it, cleaned; entries that are not names are dropped."""
     text = fold_whitespace(_EMAIL_OR_URL.sub(" , ", value))
     names: list[str] = []
-    for part in _NAME_SEPARATORS.split(text):
-        name = _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•()[]\"'")).strip(" .,-–—:")
+    parts = [person for part in _NAME_SEPARATORS.split(text) for person in _split_hebrew_and(part)]
+    for part in parts:
+        name = _LEADING_CONJUNCTION.sub("", _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•()[]\"'")).strip(" .,-–—:"))
+        if _ONLY_ROLE.match(name) or _CREDENTIAL.match(name):
+            continue
+        name = _without_role(name)
         if _is_name(name) and name.casefold() not in {n.casefold() for n in names}:
             names.append(name)
     return names
+
+
+def _split_hebrew_and(part: str) -> list[str]:
+    """'יוסי כהן ודנה לוי' -> ['יוסי כהן', 'דנה לוי']: Hebrew writes "and" (ו) joined to the next word, so it is
+    only taken for one between two names of two words or more ("ויקטור" alone is Victor). Arabic و is left
+    alone: chained names ("أحمد علي وليد حسن") are one person."""
+    words = part.split()
+    for index in range(2, len(words) - 1):
+        if words[index].startswith("ו") and len(words[index]) > 2 and _HEBREW.match(words[index - 1]):
+            return [" ".join(words[:index]), " ".join([words[index][1:], *words[index + 1 :]])]
+    return [part]
+
+
+def _without_role(name: str) -> str:
+    shorter = _TRAILING_QUALIFIED_ROLE.sub("", name)
+    return shorter if shorter != name and len(shorter.split()) >= 2 else _TRAILING_ROLE.sub("", name)
+
+
+def _written_as_a_name(name: str) -> bool:
+    """Not capitalised like a sentence: link and label texts in byline boxes start with a capital and go on in
+    lower case ("View all posts", "Posted on"); a name has capitals throughout, or none when the page sets its
+    case in CSS ("giampiero maggio"). Scripts without case (Arabic, Hebrew, CJK) pass."""
+    words = [word for word in name.split() if word not in _NAME_PARTICLES and word[0].isalpha()]
+    capitalised = sum(word[0].isupper() for word in words)
+    lower = sum(word[0].islower() for word in words)
+    return not (capitalised and lower)
 
 
 def _is_name(text: str) -> bool:
@@ -68,28 +129,32 @@ def _is_name(text: str) -> bool:
     return sum(character.isalpha() for character in text) >= 2
 
 
-def clean_names(values: Iterable[str]) -> list[str]:
+def clean_names(values: Iterable[str], outlets: frozenset[str] = frozenset()) -> list[str]:
+    """The people named in author fields, in order, once each. OUTLETS (match-normalised) are dropped beside
+    a person ("Tom Watkins, CNN") and kept alone: a desk story's author is its outlet."""
     names: list[str] = []
     for value in values:
         for name in split_names(value):
             if name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
-    return names
+    people = [name for name in names if normalize_for_match(name) not in outlets]
+    return people or names
 
 
 def choose_authors(page: PageMeta, tree: HtmlElement) -> tuple[list[str], str | None]:
     """The article's authors and where they came from (None when the page names nobody)."""
+    outlets = outlet_names(page)
     if page.jsonld and page.jsonld.authors:
-        names = clean_names(page.jsonld.authors)
+        names = clean_names(page.jsonld.authors, outlets)
         if names:
             return names, "jsonld"
     for key in AUTHOR_META:
         value = page.meta.get(key)
         if value:
-            names = clean_names([value])
+            names = clean_names([value], outlets)
             if names:
                 return names, f"meta:{key}"
-    names = clean_names(_visible_byline(tree))
+    names = clean_names(_visible_byline(tree), outlets)
     return (names, "byline") if names else ([], None)
 
 
@@ -97,22 +162,44 @@ def _visible_byline(tree: HtmlElement) -> list[str]:
     """The byline shown on the page: the first short element marked as the author's (rel/itemprop/class/id).
 
     One compiled XPath pass over the tree (trafilatura's extract_author deep-copies the tree and runs several
-    regex XPaths: a tenth of a page's extraction time). Elements inside comment threads are skipped: their
-    authors are readers.
+    regex XPaths: a tenth of a page's extraction time). The innermost of nested marked elements is read
+    (<div class="author"><a class="author-link">Name</a><span>Games Editor</span></div>), the outer one
+    after it. Names must be written as names (capitalised) in this visible text. An element whose
+    whole text names nobody ("By Nathan Willis March 25, 2015": the date makes it no name) is read again
+    text node by text node. Bylines under the headline are read first: marked elements above it are site
+    chrome (a "follow our authors" box). Elements inside comment threads are skipped: their authors are readers.
     """
     try:
-        candidates = _BYLINE_XPATH(tree)
+        found = _BYLINE_XPATH(tree)
     except etree.XPathError:
         return []
-    for element in candidates:
+    headline = next((index for index, element in enumerate(found) if element.tag == "h1"), -1)
+    candidates = found[headline + 1 :] + found[: max(headline, 0)]
+    candidates = [element for element in candidates if element.tag not in _NOT_SHOWN]
+    for element in _innermost_first(candidates):
         if _inside_comments(element):
             continue
         content = fold_whitespace(" ".join(element.itertext()))
         if MIN_BYLINE_CHARS < len(content) < MAX_BYLINE_CHARS:
-            names = split_names(content)
+            names = split_names(content) or [name for text in element.itertext() for name in split_names(text)]
+            names = [name for name in names if _written_as_a_name(name)]
             if names:
                 return names
     return []
+
+
+def _innermost_first(elements: list[HtmlElement]) -> list[HtmlElement]:
+    """ELEMENTS in order, each marked element that encloses others moved after the last of them: the inner
+    one holds the name, the outer one is still read when the inner one is only a label ("Autor:")."""
+    position = {id(element): index for index, element in enumerate(elements)}
+    read_after = list(range(len(elements)))
+    for index, element in enumerate(elements):
+        for ancestor in element.iterancestors():
+            outer = position.get(id(ancestor))
+            if outer is not None:
+                read_after[outer] = max(read_after[outer], index)
+    order = sorted(range(len(elements)), key=lambda index: (read_after[index], -index))
+    return [elements[index] for index in order]
 
 
 def _inside_comments(element: HtmlElement) -> bool:

@@ -64,6 +64,7 @@ class JsonLdArticle:
     language: str | None = None
     url: str | None = None
     keywords: tuple[str, ...] = ()
+    publisher: str | None = None
 
 
 def parse_blocks(script_texts: Iterable[str]) -> tuple[list[Any], int]:
@@ -193,6 +194,7 @@ def _to_article(record: dict[str, Any]) -> JsonLdArticle:
         language=_language(record.get("inLanguage")),
         url=_record_url(record),
         keywords=tuple(_keywords(record.get("keywords"))),
+        publisher=_publisher(record.get("publisher")),
     )
 
 
@@ -264,6 +266,15 @@ def _authors(value: Any) -> Iterator[str]:
             if part and not part.startswith("http") and part.casefold() not in seen:
                 seen.add(part.casefold())
                 yield part
+
+
+def _publisher(value: Any) -> str | None:
+    """The publisher's name: an Organization object (or the first of a list), or a plain string."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return _text(value)
 
 
 def _language(value: Any) -> str | None:

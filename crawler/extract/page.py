@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -41,7 +41,9 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dc
 PUBLISHED_MARKUP = ("datePublished", "schema:datePublished", "dc:date", "dc:created", "dcterms:created", "dcterms:issued")
 MODIFIED_MARKUP = ("dateModified", "schema:dateModified", "dcterms:modified")
 _MARKUP_DATE_NAMES = frozenset(PUBLISHED_MARKUP + MODIFIED_MARKUP)
-_MARKUP_DATE_XPATH = etree.XPath("//*[not(self::meta)][@itemprop or @property][@content or @datetime]")
+# Elements with a machine-readable value, found through their attributes: libxml2 walks attribute nodes much
+# faster than it tests every element's attributes (//*[@content or @datetime]); meta tags are skipped below.
+_MARKUP_DATE_XPATH = etree.XPath("//@content/..|//@datetime/..")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•]\s+")
 # The declared title continues (or starts) with a separator where the on-page headline stops (starts).
 _TITLE_EDGE = re.compile(r"^\s*[|–—\-:·•/«»]")
@@ -51,6 +53,24 @@ _KICKER_END = re.compile(r"[:：]\s*$")
 # Only the first few <h1>s are headline candidates (later ones are widgets); a shorter one is a logo or label.
 MAX_HEADLINE_H1S = 3
 MIN_HEADLINE_CHARS = 12
+# A declared title cut short for a character limit ("Hamas delegation arrives in Moscow for talks on…"): the
+# next source holds the whole headline.
+_TRUNCATED = re.compile(r"(?:…|\.\.\.)\s*$")
+# Typographic quotes fold to plain ones when comparing a declared title with the <h1>: publishers type
+# "Heartsteel's" in og:title and "Heartsteel’s" on the page, and still mean the same headline.
+_PLAIN_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'})
+_WORD = re.compile(r"\w+")
+# A lone <h1> of a few words sharing fewer than half of them with the <title> is a section or logo label
+# ("Allergies Health Center" over "Babies Who Eat Peanuts Early May Avoid Allergy"); a longer one is the
+# on-page headline of a page whose <title> is written for search engines.
+MAX_LABEL_WORDS = 3
+MIN_H1_WORDS_IN_TITLE = 0.5
+# Second-level labels under a country code that are not the site's name (bbc.co.uk, abc.net.au).
+_GENERIC_LABELS = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "or", "ne", "go"})
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+# A domain's name this long is matched inside a title part ("The Times of Israel"); a shorter one ("rt",
+# "ria") only as the whole part, or it would match inside words ("Report").
+MIN_DOMAIN_NAME_CHARS = 4
 _SCRIPT_SELECTOR = "//script[contains(@type, 'ld+json')]"
 
 
@@ -65,6 +85,7 @@ class PageMeta:
     h1: list[str] = field(default_factory=list)
     jsonld: JsonLdArticle | None = None
     jsonld_failures: int = 0
+    url: str = ""
 
 
 def join_url(base: str, href: str) -> str | None:
@@ -77,7 +98,7 @@ def join_url(base: str, href: str) -> str | None:
 
 def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
     """Meta tags, canonical link, html lang, <title>, <h1> and the JSON-LD article record."""
-    page = PageMeta()
+    page = PageMeta(url=url)
     for element in tree.iter("meta"):
         key = (
             (element.get("property") or element.get("name") or element.get("itemprop") or element.get("http-equiv") or "")
@@ -107,28 +128,56 @@ def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
 
 
 def choose_title(page: PageMeta) -> tuple[str | None, str]:
-    site = page.meta.get("og:site_name")
-    for source, value in (
-        ("jsonld", page.jsonld.headline if page.jsonld else None),
-        ("meta:og:title", page.meta.get("og:title")),
-        ("meta:twitter:title", page.meta.get("twitter:title")),
-        ("h1", page.h1[0] if len(page.h1) == 1 else None),
-        ("title", page.title_tag),
-    ):
-        if value:
-            cleaned = strip_site_name(fold_whitespace(value), site)
-            if cleaned:
-                headline = on_page_headline(cleaned, page.h1)
-                return (headline, "h1") if headline else (cleaned, source)
+    """The headline and where it came from: declared titles in order of trust, each without the site's name,
+    giving way to the on-page <h1> they contain. A title cut short ("…") is used only when no other is whole."""
+    site = page.meta.get("og:site_name") or (page.jsonld.publisher if page.jsonld else None)
+    domain = domain_name(page.url)
+    candidates = [
+        (source, value)
+        for source, value in (
+            ("jsonld", page.jsonld.headline if page.jsonld else None),
+            ("meta:og:title", page.meta.get("og:title")),
+            ("meta:twitter:title", page.meta.get("twitter:title")),
+            ("h1", _lone_h1(page, site)),
+            ("title", page.title_tag),
+        )
+        if value
+    ]
+    whole = [(source, value) for source, value in candidates if not _TRUNCATED.search(value)]
+    for source, value in whole + [pair for pair in candidates if pair not in whole]:
+        cleaned = strip_site_name(fold_whitespace(value), site, domain)
+        if cleaned:
+            headline = on_page_headline(cleaned, page.h1)
+            return (headline, "h1") if headline else (cleaned, source)
     return None, "none"
+
+
+def _lone_h1(page: PageMeta, site: str | None) -> str | None:
+    """The page's only <h1>, unless it is a short label and the <title> names another headline: then the
+    <h1> labels a section or the site ("Information and Resources"), and the <title> is the better evidence."""
+    if len(page.h1) != 1:
+        return None
+    h1 = page.h1[0]
+    title = strip_site_name(fold_whitespace(page.title_tag), site) if page.title_tag else ""
+    h1_key, title_key = headline_key(h1), headline_key(title)
+    words = set(_WORD.findall(h1_key))
+    if len(title) < MIN_HEADLINE_CHARS or len(words) > MAX_LABEL_WORDS or h1_key in title_key or title_key in h1_key:
+        return h1
+    return h1 if len(words & set(_WORD.findall(title_key))) >= MIN_H1_WORDS_IN_TITLE * len(words) else None
+
+
+def headline_key(text: str) -> str:
+    """A title as compared with another: normalised for matching, typographic quotes folded."""
+    return normalize_for_match(text).translate(_PLAIN_QUOTES)
 
 
 def on_page_headline(title: str, h1s: list[str]) -> str | None:
     """The page's <h1> when the declared title is that headline plus a site name or kicker on either side
-    ("Headline | Paper", "Headline - Section - Paper", "Kicker: Headline"); None when they differ otherwise."""
-    key = normalize_for_match(title)
+    ("Headline | Paper", "Headline - Section - Paper", "Kicker: Headline"); None when they differ otherwise.
+    A declared title that only differs from the <h1> in its quotes stays: sites type either on either."""
+    key = headline_key(title)
     for h1 in h1s[:MAX_HEADLINE_H1S]:
-        headline = normalize_for_match(h1)
+        headline = headline_key(h1)
         if len(headline) < MIN_HEADLINE_CHARS or headline == key:
             continue
         if key.startswith(headline) and _TITLE_EDGE.match(title[len(h1) :] if title.startswith(h1) else " | "):
@@ -138,18 +187,51 @@ def on_page_headline(title: str, h1s: list[str]) -> str | None:
     return None
 
 
-def strip_site_name(title: str, site: str | None) -> str:
-    """'Headline | Site' -> 'Headline' when the trailing (or leading) part is the site's name."""
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
+def strip_site_name(title: str, site: str | None, domain: str | None = None) -> str:
+    """'Headline | Site' -> 'Headline' when the trailing (or leading) part is the site's name: SITE, or a part
+    that spells the DOMAIN's name ("The Times of Israel" on timesofisrael.com, "Ynetnews" on ynetnews.com)."""
+    separators = list(_TITLE_SEPARATORS.finditer(title))
+    if not separators:
         return title
-    site_key = normalize_for_match(site) if site else None
-    last, first = normalize_for_match(parts[-1]), normalize_for_match(parts[0])
-    if site_key and (last == site_key or site_key in last):
-        return " - ".join(parts[:-1]).strip() if len(parts) > 2 else parts[0].strip()
-    if site_key and (first == site_key or site_key in first):
-        return title.split(parts[0], 1)[1].lstrip(" |–—-:·•").strip()
+    if _names_site(title[separators[-1].end() :], site, domain):
+        return title[: separators[-1].start()].strip()
+    if _names_site(title[: separators[0].start()], site, domain):
+        return title[separators[0].end() :].strip()
     return title
+
+
+def _names_site(part: str, site: str | None, domain: str | None) -> bool:
+    key = normalize_for_match(part)
+    if site and normalize_for_match(site) in key:
+        return True
+    if not domain:
+        return False
+    compact = _NOT_ALPHANUMERIC.sub("", key)
+    if compact == domain:
+        return True
+    # "The Times of Israel" spells timesofisrael; "Advertising on Jodel" is a headline that names jodel.com.
+    return len(domain) >= MIN_DOMAIN_NAME_CHARS and domain in compact and 2 * len(domain) >= len(compact)
+
+
+def outlet_names(page: PageMeta) -> frozenset[str]:
+    """The publisher's own names (match-normalised), which bylines append to or put in place of a person's:
+    og:site_name, application-name, the JSON-LD publisher, and the domain's name ("cnn" on edition.cnn.com)."""
+    names = {page.meta.get("og:site_name"), page.meta.get("application-name"), page.jsonld.publisher if page.jsonld else None}
+    names.add(domain_name(page.url))
+    return frozenset(normalize_for_match(name) for name in names if name)
+
+
+def domain_name(url: str) -> str | None:
+    """The name in a URL's host, lower case without punctuation: 'timesofisrael' for www.timesofisrael.com,
+    'bbc' for www.bbc.co.uk, 'kyivpost' for kyiv-post.com; None for an IP address or a bare host."""
+    try:
+        labels = [label for label in (urlsplit(url).hostname or "").split(".") if label]
+    except ValueError:
+        return None
+    if len(labels) < 2 or labels[-1].isdigit():
+        return None
+    name = labels[-3] if labels[-2] in _GENERIC_LABELS and len(labels) >= 3 else labels[-2]
+    return _NOT_ALPHANUMERIC.sub("", name) or None
 
 
 def choose_language(text: str, page: PageMeta, declared_language: str | None) -> tuple[str | None, str]:
@@ -172,6 +254,8 @@ def markup_dates(tree: HtmlElement) -> dict[str, str]:
     """Dates declared in microdata/RDFa on body elements: itemprop="datePublished", property="dc:date", ..."""
     found: dict[str, str] = {}
     for element in _MARKUP_DATE_XPATH(tree):
+        if element.tag == "meta":
+            continue
         value = element.get("datetime") or element.get("content")
         for name in (element.get("itemprop"), element.get("property")):
             if name and value and name in _MARKUP_DATE_NAMES and name not in found:

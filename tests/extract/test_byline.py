@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,85 @@ def test_visible_byline_when_nothing_is_declared() -> None:
 def test_captured_page_keeps_its_declared_author() -> None:
     article = extract_html((PAGES / "ru_kommersant_2025.html").read_bytes(), "https://www.kommersant.ru/doc/7728574")
     assert article.authors == ["Андрей Колесников"]
+
+
+@pytest.mark.parametrize(
+    ("field", "names"),
+    [
+        ("Dana A. Ford, Chien-Ming Wang, and Tom Watkins", ["Dana A. Ford", "Chien-Ming Wang", "Tom Watkins"]),
+        ("Иван Петров, корреспондент", ["Иван Петров"]),
+        ("Jane Doe, Staff Writer", ["Jane Doe"]),
+        ("Ben Silverman Games Editor", ["Ben Silverman"]),
+        ("John Smith Reporter", ["John Smith"]),  # the word before a bare role is the surname
+        ("Senior Editor", []),
+    ],
+)
+def test_conjunctions_and_roles_are_not_part_of_names(field: str, names: list[str]) -> None:
+    assert split_names(field) == names
+
+
+def test_the_outlet_is_dropped_beside_people_and_kept_alone() -> None:
+    page_html = """<html><head><meta property="og:site_name" content="CNN">
+    <meta name="author" content="Dana A. Ford and Tom Watkins, CNN"></head><body><p>x</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    url = "https://edition.cnn.com/2013/11/27/travel/story/"
+    assert choose_authors(read_page_meta(tree, url), tree) == (["Dana A. Ford", "Tom Watkins"], "meta:author")
+    desk = lxml_html.fromstring('<html><head><meta name="author" content="CNN"></head><body><p>x</p></body></html>')
+    assert choose_authors(read_page_meta(desk, url), desk) == (["CNN"], "meta:author")
+
+
+def test_a_blogger_named_like_the_blog_stays_its_author() -> None:
+    url = "https://hakibenita.com/sql-tricks-application-dba"
+    article = extract_html((PAGES / "en_hakibenita_readability_toc_missing.html").read_bytes(), url)
+    assert article.authors == ["Haki Benita"]
+
+
+def test_a_byline_with_its_date_gives_the_name() -> None:
+    html = gzip.decompress((PAGES / "en_yahoo_readability_yahoo3.html.gz").read_bytes())
+    article = extract_html(html, "https://www.yahoo.com/news/")
+    assert (article.authors, article.field_sources["authors"]) == (["GILLIAN MOHNEY"], "byline")
+
+
+def test_the_byline_under_the_headline_wins_over_author_boxes_above_it() -> None:
+    # Constructed after Yahoo's layout (readability_dev/yahoo-1 and yahoo-2): a "follow our authors" list in
+    # the site header, then the headline, then the byline whose name and role sit in nested marked elements.
+    page_html = """<html><body><div class="header"><ul>
+    <li class="author-follow">Katie Couric</li><li class="author-follow">Matt Bai</li></ul></div>
+    <article><header><h1>These are the 8 coolest PlayStation VR games</h1></header>
+    <div class="Author"><a class="author-link" href="/author/ben-silverman">Ben Silverman</a>
+    <span>Games Editor</span></div><p>Paragraph one of the story, long enough to be text.</p></article></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    url = "https://www.example.org/news/vr"
+    assert choose_authors(read_page_meta(tree, url), tree) == (["Ben Silverman"], "byline")
+
+
+def test_labels_and_link_texts_in_byline_boxes_are_not_names() -> None:
+    # Constructed after WordPress and news bylines in the extraction_dev set (uniqz.de, jamaicans.com): the
+    # inner marked element holds only a label, the name is in the outer one; a profile link reads as a sentence.
+    page_html = """<html><body><h1>Katzendecke selber machen</h1>
+    <div class="post-author"><span class="author-label">Autor:</span> Petra Ruland</div>
+    <p class="author-links"><a href="/author/pr">View all posts</a></p><p>Text of the post.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    url = "https://www.example.org/katzendecke"
+    assert choose_authors(read_page_meta(tree, url), tree) == (["Petra Ruland"], "byline")
+    links_only = lxml_html.fromstring('<html><body><h1>Story</h1><p class="author"><a href="/a">View all posts</a></p></body></html>')
+    assert choose_authors(read_page_meta(links_only, url), links_only) == ([], None)
+    css_cased = lxml_html.fromstring('<html><body><h1>Storia</h1><span class="byline">giampiero maggio</span></body></html>')
+    assert choose_authors(read_page_meta(css_cased, url), css_cased) == (["giampiero maggio"], "byline")
+
+
+def test_degrees_after_a_name_are_not_people() -> None:
+    assert split_names("Brenda Goodman, MA") == ["Brenda Goodman"]
+    assert split_names("Kathleen Doheny, MD and Yao Ma") == ["Kathleen Doheny", "Yao Ma"]
+
+
+@pytest.mark.parametrize(
+    ("field", "names"),
+    [
+        ("מאת יוסי כהן ודנה לוי", ["יוסי כהן", "דנה לוי"]),  # Hebrew "and" is joined to the next name
+        ("ויקטור ליבוביץ", ["ויקטור ליבוביץ"]),  # a name that starts with the letter is one name
+        ("أحمد علي وليد حسن", ["أحمد علي وليد حسن"]),  # an Arabic chained name is one person
+    ],
+)
+def test_hebrew_joined_and_splits_two_full_names(field: str, names: list[str]) -> None:
+    assert split_names(field) == names

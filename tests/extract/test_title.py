@@ -1,0 +1,60 @@
+"""Titles: the on-page headline, not the SEO <title> with its site name, nor a section label set as <h1>."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.extract.article import extract_html
+from crawler.extract.jsonld import JsonLdArticle
+from crawler.extract.page import PageMeta, choose_title, domain_name, strip_site_name
+
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+
+def test_a_section_label_in_the_only_h1_gives_way_to_the_title_tag() -> None:
+    article = extract_html((PAGES / "en_webmd_readability_webmd1.html").read_bytes(), "https://www.webmd.com/allergies/news/")
+    assert article.title == "Babies Who Eat Peanuts Early May Avoid Allergy"
+    assert article.field_sources["title"] == "title"
+
+
+def test_a_lone_h1_that_is_the_headline_wins_over_the_seo_title() -> None:
+    page = PageMeta(title_tag="Headline words of the story here | The Paper", h1=["Headline words of the story here"])
+    assert choose_title(page) == ("Headline words of the story here", "h1")
+    # A long <h1> is the headline even when the <title> was written for search engines.
+    page = PageMeta(title_tag="Zaubernuss im Winter » Wann blüht die Hamamelis?", h1=["Wie pflege ich meine Zaubernuss im Winter?"])
+    assert choose_title(page) == ("Wie pflege ich meine Zaubernuss im Winter?", "h1")
+
+
+def test_a_short_label_h1_stays_when_the_title_is_only_the_site_name() -> None:
+    page = PageMeta(title_tag="Paper", h1=["Ceasefire talks"])
+    assert choose_title(page) == ("Ceasefire talks", "h1")
+
+
+def test_a_title_part_that_spells_the_domain_is_the_site_name() -> None:
+    url = "https://www.timesofisrael.com/liveblog-entry/story/"
+    page = PageMeta(title_tag="Hamas delegation lands in Moscow for talks | The Times of Israel", url=url)
+    assert choose_title(page) == ("Hamas delegation lands in Moscow for talks", "title")
+    # The separators of what is kept stay as the page wrote them.
+    assert strip_site_name("Question | iPhone | Forum | MacTechNews.de", None, domain_name("https://www.mactechnews.de/f")) == (
+        "Question | iPhone | Forum"
+    )
+    # A headline that names the site is not the site's name; a short domain name only matches a whole part.
+    assert strip_site_name("Advertising on Jodel | Overview", None, "jodel") == "Advertising on Jodel | Overview"
+    assert strip_site_name("Report on the talks | RT", None, domain_name("https://www.rt.com/news/1")) == "Report on the talks"
+    assert strip_site_name("Report on the talks | Sport", None, "rt") == "Report on the talks | Sport"
+
+
+def test_domain_name_skips_generic_second_level_labels() -> None:
+    assert domain_name("https://www.bbc.co.uk/news/world") == "bbc"
+    assert domain_name("https://kyiv-post.com/a") == "kyivpost"
+    assert domain_name("http://127.0.0.1/a") is None
+    assert domain_name("http://fakehost/a") is None
+
+
+def test_a_declared_title_cut_short_gives_way_to_a_whole_one() -> None:
+    page = PageMeta(
+        jsonld=JsonLdArticle(type="NewsArticle", headline="Hamas delegation arrives in Moscow for talks on…"),
+        meta={"og:title": "Hamas delegation arrives in Moscow for talks on hostages"},
+    )
+    assert choose_title(page) == ("Hamas delegation arrives in Moscow for talks on hostages", "meta:og:title")
+    assert choose_title(PageMeta(title_tag="And then...")) == ("And then...", "title")  # the only one there is
