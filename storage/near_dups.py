@@ -1,15 +1,16 @@
 """The near-duplicate index's band hashes in the database (table near_dup_bands), for crawler.dedup.index.
 
 Every spider, process and Scrapyd node writing to one store sees every indexed article, including one stored a
-moment ago in the same run: a query is one indexed lookup of the article's band hashes, and no process holds
-the signatures or rebuilds anything at start-up. Signatures stay in articles.signature.
+moment ago in the same run: a query is one statement (the article's band hashes looked up in the table's primary
+key, joined to the candidates' signatures), and no process holds the signatures or rebuilds anything at start-up.
+Signatures stay in articles.signature.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, NearDupBand
@@ -17,6 +18,17 @@ from storage.models import Article, NearDupBand
 
 _BANDS = NearDupBand.__table__
 _ARTICLES = Article.__table__
+# Built once: statements with expanding parameters hit SQLAlchemy's compiled cache without being rebuilt per
+# article (building and coercing the expressions cost more than the indexed lookups themselves).
+_SHARING = select(_ARTICLES.c.id, _ARTICLES.c.signature).where(
+    _ARTICLES.c.id.in_(select(_BANDS.c.article_id).where(_BANDS.c.band.in_(bindparam("bands", expanding=True)))),
+    _ARTICLES.c.signature.is_not(None),
+)
+_SIGNATURES = select(_ARTICLES.c.id, _ARTICLES.c.signature).where(
+    _ARTICLES.c.id.in_(bindparam("ids", expanding=True)), _ARTICLES.c.signature.is_not(None)
+)
+_ADD = insert(_BANDS)
+_REMOVE = delete(_BANDS).where(_BANDS.c.band.in_(bindparam("bands", expanding=True)), _BANDS.c.article_id == bindparam("id"))
 
 
 class BandTable:
@@ -28,30 +40,25 @@ class BandTable:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def keys_sharing(self, bands: Sequence[int]) -> set[str]:
+    def sharing(self, bands: Sequence[int]) -> dict[str, bytes]:
         if not bands:
-            return set()
-        statement = select(_BANDS.c.article_id).where(_BANDS.c.band.in_(list(bands))).distinct()
-        return {str(article_id) for article_id in self.session.connection().scalars(statement)}
+            return {}
+        rows = self.session.connection().execute(_SHARING, {"bands": list(bands)})
+        return {str(article_id): bytes(sig) for article_id, sig in rows}
 
     def signatures(self, keys: Sequence[str]) -> dict[str, bytes]:
-        ids = [int(key) for key in keys]
-        if not ids:
+        if not keys:
             return {}
-        rows = self.session.connection().execute(
-            select(_ARTICLES.c.id, _ARTICLES.c.signature).where(_ARTICLES.c.id.in_(ids), _ARTICLES.c.signature.is_not(None))
-        )
+        rows = self.session.connection().execute(_SIGNATURES, {"ids": [int(key) for key in keys]})
         return {str(article_id): bytes(sig) for article_id, sig in rows}
 
     def add(self, key: str, bands: Sequence[int], sig: bytes) -> None:
-        """Insert the band rows; the signature is the article row's own (stored with it)."""
+        """Insert the band rows (one executemany); the signature is the article row's own (stored with it)."""
         article_id = int(key)
-        self.session.connection().execute(insert(_BANDS), [{"band": band, "article_id": article_id} for band in set(bands)])
+        self.session.connection().execute(_ADD, [{"band": band, "article_id": article_id} for band in set(bands)])
 
     def remove(self, key: str, bands: Sequence[int]) -> None:
-        self.session.connection().execute(
-            delete(_BANDS).where(_BANDS.c.band.in_(list(bands)), _BANDS.c.article_id == int(key))
-        )
+        self.session.connection().execute(_REMOVE, {"bands": list(bands), "id": int(key)})
 
     def __len__(self) -> int:
         """Indexed articles (a full count: for tests and tools, not the crawl path)."""
