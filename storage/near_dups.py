@@ -8,7 +8,7 @@ Signatures stay in articles.signature.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -28,6 +28,8 @@ _SIGNATURES = select(_ARTICLES.c.id, _ARTICLES.c.signature).where(
     _ARTICLES.c.id.in_(bindparam("ids", expanding=True)), _ARTICLES.c.signature.is_not(None)
 )
 _ADD = insert(_BANDS)
+# Articles re-banded per statement: a batch's signatures and band rows stay a few MB whatever the store's size.
+REBAND_BATCH = 5000
 _REMOVE = delete(_BANDS).where(_BANDS.c.band.in_(bindparam("bands", expanding=True)), _BANDS.c.article_id == bindparam("id"))
 
 
@@ -63,6 +65,35 @@ class BandTable:
     def __len__(self) -> int:
         """Indexed articles (a full count: for tests and tools, not the crawl path)."""
         return int(self.session.connection().scalar(select(func.count(func.distinct(_BANDS.c.article_id)))) or 0)
+
+
+def rebuild_bands(session: Session, bands_of: Callable[[bytes], Sequence[int]], *, batch: int = REBAND_BATCH) -> int:
+    """Replace every band row with `bands_of(signature)` of each original article that has a signature.
+
+    For a change of banding (dedup.near_threshold): a band hash is found only by queries banded the same way.
+    `bands_of` returns [] for a signature it cannot use. Articles are read `batch` at a time in id order, inside
+    the caller's one transaction, so no crawl ever sees half an index. Returns the number of articles indexed.
+    """
+    connection = session.connection()
+    connection.execute(delete(_BANDS))
+    last_id = indexed = 0
+    while True:
+        rows = connection.execute(
+            select(_ARTICLES.c.id, _ARTICLES.c.signature)
+            .where(_ARTICLES.c.id > last_id, _ARTICLES.c.signature.is_not(None), _ARTICLES.c.duplicate_of_id.is_(None))
+            .order_by(_ARTICLES.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return indexed
+        last_id = rows[-1][0]
+        values = []
+        for article_id, sig in rows:
+            bands = set(bands_of(bytes(sig)))
+            values += [{"band": band, "article_id": article_id} for band in bands]
+            indexed += bool(bands)
+        if values:
+            connection.execute(_ADD, values)
 
 
 def link_earlier_copies(session: Session, original_id: int, copies: Iterable[tuple[int, float]]) -> list[int]:

@@ -18,7 +18,7 @@ from crawler.dedup.index import NearDupIndex, band_hashes, lsh_banding
 from storage import repo
 from storage.db import MIGRATIONS_DIR, make_engine, make_session_factory, upgrade
 from storage.models import NearDupBand
-from storage.near_dups import BandTable
+from storage.near_dups import BandTable, rebuild_bands
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dedup"
 HE_YNET = (FIXTURES / "he_ynet_putin_thanks_hamas.txt").read_text(encoding="utf-8")
@@ -95,6 +95,31 @@ def test_a_query_is_one_statement_and_reads_only_likely_texts(db_url: str) -> No
         statements.clear()
         assert index.query(signature(TASS[0] + " updated"), text=TASS[0], text_of=lambda key: repo.text_of(session, int(key)))
         assert len(statements) == 2
+    engine.dispose()
+
+
+def test_rebuild_bands_for_a_new_banding(db_url: str) -> None:
+    """After near_threshold changes, stored bands are found again only once rebuilt with the new banding."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    texts = [*SEEDS.values(), *TASS]
+    with sessions.begin() as session:
+        ids = [repo.store_article(session, _record("seed", n, text)).article_id for n, text in enumerate(texts)]
+        unsigned = repo.store_article(session, _record("seed", 99, TASS[1] + " unsigned", sig=False)).article_id
+        for article_id, text in zip(ids, texts):
+            NearDupIndex(store=BandTable(session)).add(str(article_id), signature(text), replace=False)
+    copy = "المصدر: العالم\n" + AR_ALAALEM
+    with sessions.begin() as session:
+        stricter = NearDupIndex(threshold=0.7, store=BandTable(session))
+        assert (stricter.bands, stricter.rows) != (NearDupIndex().bands, NearDupIndex().rows)
+        assert stricter.query(signature(copy)) == []  # its bands are not the stored ones
+        assert rebuild_bands(session, stricter.band_hashes, batch=2) == len(texts)  # several batches
+    with sessions() as session:
+        stricter = NearDupIndex(threshold=0.7, store=BandTable(session))
+        assert [key for key, _ in stricter.query(signature(copy))] == [str(ids[1])]
+        assert all(str(article_id) in stricter for article_id in ids) and str(unsigned) not in stricter
+        assert session.scalar(select(func.count()).select_from(NearDupBand)) == stricter.bands * len(texts)
     engine.dispose()
 
 
