@@ -17,6 +17,7 @@ first N of them filler rows written by one SQL statement per FILLER_BATCH: a sho
 the stored format and 32 random band rows each. The near-duplicate check reads nothing else of an article it is
 not a candidate for, so filler grows what the check's cost depends on (the band table and its primary key, the
 articles' primary key) to the full size in minutes; the last articles are real, to be reprinted and verified.
+Filler rows skip the articles table's triggers (the search index: not measured here, and most of the time).
 PostgreSQL
 databases are created (never dropped) under the name given, which must start with `neardup_`, so this never
 touches anyone else's; `--template` copies an existing database first (e.g. a 1M store built elsewhere).
@@ -62,7 +63,7 @@ FILLER_SQL = {
         f"X'{FILLER_SIG_HEADER}' || randomblob(512), 1, 'new', 0, '' FROM n",
         "WITH RECURSIVE b(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM b WHERE k < 31) "
         "INSERT INTO near_dup_bands (band, article_id) SELECT random(), id FROM articles, b "
-        "WHERE url_key BETWEEN printf('%040x', :first) AND printf('%040x', :last)",
+        "WHERE url_key BETWEEN printf('%040x', :first) AND printf('%040x', :last) ORDER BY 1",
     ),
     "postgresql": (
         "INSERT INTO articles (url_key, url, outlet, language, title, authors, published_source, published_uncertain, "
@@ -78,6 +79,7 @@ FILLER_SQL = {
     ),
 }
 REPRINT_EVERY = 10  # every tenth probe reprints a stored article
+REPRINT_SOURCES = 2000  # drawn from the latest real articles
 # Keys of the probes' rows, far above the bulk-loaded ones (year_store counts bulk rows below 10**12).
 PROBE_KEY_BASE = 10**14
 
@@ -105,7 +107,22 @@ def add_filler(engine, backend: str, have: int, target: int, seen: datetime) -> 
     for first in range(have, target, FILLER_BATCH):
         last = min(first + FILLER_BATCH, target) - 1
         with engine.begin() as connection:
-            connection.execute(text(articles_sql), {"first": first, "last": last, "seen": seen})
+            # Without the search index's triggers (search is not measured here; they cost most of the time).
+            if backend == "postgresql":
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
+                connection.execute(text(articles_sql), {"first": first, "last": last, "seen": seen})
+            else:
+                # A filler batch touches most of the band table's pages: let them stay in memory meanwhile.
+                connection.exec_driver_sql("PRAGMA cache_size = -1000000")
+                triggers = connection.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles'")
+                ).all()
+                for name, _ in triggers:
+                    connection.execute(text(f'DROP TRIGGER "{name}"'))
+                connection.execute(text(articles_sql), {"first": first, "last": last, "seen": seen})
+                for _, sql in triggers:
+                    connection.execute(text(sql))
+                connection.exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default, which the crawl runs with
             connection.execute(text(bands_sql), {"first": first, "last": last})
         print(f"    {last + 1:>9,} stored (filler)  {time.perf_counter() - started:7.1f} s", flush=True)
     return time.perf_counter() - started
@@ -131,16 +148,21 @@ class StatementCounter:
             self.statements.append(statement)
 
 
-def probe_texts(pools, sessions, size: int, now: datetime) -> list[str]:  # type: ignore[no-untyped-def]
-    """PROBES article texts: unrelated new ones, every REPRINT_EVERY-th a reprint of a stored article."""
-    rng = random.Random(size + 11)
+def probe_texts(pools, sessions, now: datetime, run: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """PROBES article texts: unrelated new ones, every REPRINT_EVERY-th a reprint of a stored article.
+
+    Drawn anew in every run, so that a run's probes are not copies of an earlier run's (stored by then).
+    """
+    rng = random.Random(run)
     records, _, _ = year_store.make_batch(pools, 0, PROBES, now, NearDupIndex(), rng)
     texts = [record.text for record in records]
     with sessions.begin() as session:
-        sources = [row[0] for row in session.execute(
-            text("SELECT id FROM articles WHERE url_key < :k ORDER BY id DESC LIMIT :n"),
-            {"k": f"{10**12:040x}", "n": PROBES // REPRINT_EVERY},
+        real = [row[0] for row in session.execute(
+            text("SELECT id FROM articles WHERE url_key < :k AND extraction_method = 'bench:year_store' "
+                 "ORDER BY id DESC LIMIT :n"),
+            {"k": f"{10**12:040x}", "n": REPRINT_SOURCES},
         )]
+        sources = rng.sample(real, PROBES // REPRINT_EVERY)
         index = NearDupIndex(store=BandTable(session))
         for position, article_id in enumerate(sources):
             original = repo.text_of(session, article_id) or ""
@@ -161,10 +183,9 @@ def backend_cpu_seconds(session, backend: str) -> float:  # type: ignore[no-unty
     return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
 
 
-def measure(engine, sessions, pools, texts: list[str], size: int, now: datetime, backend: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def measure(engine, sessions, pools, texts: list[str], run: int, now: datetime, backend: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
     counter = StatementCounter(engine)
-    rng = random.Random(size)
-    run = time.time_ns() // 1000  # probe keys of earlier runs on this store must not come back
+    rng = random.Random(run)
     wall = cpu = server_cpu = commit = 0.0
     found = candidates = 0
     for number, body in enumerate(texts):
@@ -240,8 +261,9 @@ def main() -> None:
         if args.backend == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("VACUUM ANALYZE"))
-    texts = probe_texts(pools, sessions, args.size, now)
-    figures = measure(engine, sessions, pools, texts, args.size, now, args.backend)
+    run = time.time_ns() // 1000  # probe texts and keys of earlier runs on this store must not come back
+    texts = probe_texts(pools, sessions, now, run)
+    figures = measure(engine, sessions, pools, texts, run, now, args.backend)
     print(f"{args.backend} at {max(have, args.size):,} stored articles, {PROBES} new ones "
           f"({PROBES // REPRINT_EVERY} reprints): near-dup check + insert {figures['wall_ms']:.2f} ms/article wall, "
           f"{figures['cpu_ms']:.2f} ms CPU in this process"

@@ -107,6 +107,13 @@ def band_hashes(hashvalues: np.ndarray, bands: int, rows: int) -> list[int]:
     return acc.view(np.int64).tolist()  # type: ignore[no-any-return]
 
 
+@lru_cache(maxsize=64)
+def _signature_bands(sig: bytes, bands: int, rows: int) -> tuple[int, ...]:
+    """band_hashes of a stored-format signature, remembered: storing an article looks its bands up, then adds them."""
+    decoded = decode_signature(sig)
+    return tuple(band_hashes(decoded.hashvalues, bands, rows)) if decoded.size else ()
+
+
 class BandStore(Protocol):
     """Where band hashes live, looked up by band hash only (the database table has no index by key).
 
@@ -209,8 +216,8 @@ class NearDupIndex:
 
     def band_hashes(self, sig: bytes) -> list[int]:
         """The band hashes a signature is indexed (and looked up) under; [] for an empty text."""
-        decoded = self._decode(sig)
-        return band_hashes(decoded.hashvalues, self.bands, self.rows) if decoded.size else []
+        self._decode(sig)  # ValueError for a signature of another format
+        return list(_signature_bands(bytes(sig), self.bands, self.rows))
 
     def __contains__(self, key: str) -> bool:
         return self._indexed_bands(key) is not None
@@ -271,7 +278,7 @@ class NearDupIndex:
         whose estimate is more than ESTIMATE_MARGIN below passing is rejected without reading its text.
         """
         decoded = self._decode(sig)
-        bands = band_hashes(decoded.hashvalues, self.bands, self.rows) if decoded.size else []
+        bands = self.band_hashes(sig)
         stored = self.store.sharing(bands) if bands else {}
         stored.pop(exclude or "", None)
         text_of = text_of or self.text_of
