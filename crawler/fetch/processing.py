@@ -188,7 +188,8 @@ class ArticleProcessor:
             if original is not None:
                 return original, "title", 1.0
         if record.signature:
-            # Candidates are verified with real Jaccard on their stored texts (only candidates are re-read, once).
+            # Candidates are verified with real Jaccard on their stored texts (read once each, and only for
+            # candidates whose signature estimate leaves them a chance).
             texts: dict[str, str | None] = {}
 
             def text_of(key: str) -> str | None:
