@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import BigInteger, Integer, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from storage.models import Article, NearDupBand
@@ -28,6 +29,12 @@ _SIGNATURES = select(_ARTICLES.c.id, _ARTICLES.c.signature).where(
     _ARTICLES.c.id.in_(bindparam("ids", expanding=True)), _ARTICLES.c.signature.is_not(None)
 )
 _ADD = insert(_BANDS)
+# PostgreSQL: an article's band rows in one statement over one array parameter. An executemany runs the insert
+# once per row in the server (measured at 100k articles: 0.75-1.0 ms server and 0.9 ms client CPU per article,
+# against 0.6 and 0.4 ms this way). SQLite's executemany is one C loop in this process already.
+_ADD_ARRAY = insert(_BANDS).from_select(
+    ["band", "article_id"], select(func.unnest(bindparam("bands", type_=ARRAY(BigInteger))), bindparam("id", type_=Integer))
+)
 # Articles re-banded per statement: a batch's signatures and band rows stay a few MB whatever the store's size.
 REBAND_BATCH = 5000
 _REMOVE = delete(_BANDS).where(_BANDS.c.band.in_(bindparam("bands", expanding=True)), _BANDS.c.article_id == bindparam("id"))
@@ -55,9 +62,12 @@ class BandTable:
         return {str(article_id): bytes(sig) for article_id, sig in rows}
 
     def add(self, key: str, bands: Sequence[int], sig: bytes) -> None:
-        """Insert the band rows (one executemany); the signature is the article row's own (stored with it)."""
-        article_id = int(key)
-        self.session.connection().execute(_ADD, [{"band": band, "article_id": article_id} for band in set(bands)])
+        """Insert the band rows in one statement; the signature is the article row's own (stored with it)."""
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.execute(_ADD_ARRAY, {"bands": list(set(bands)), "id": int(key)})
+        else:
+            connection.execute(_ADD, [{"band": band, "article_id": int(key)} for band in set(bands)])
 
     def remove(self, key: str, bands: Sequence[int]) -> None:
         self.session.connection().execute(_REMOVE, {"bands": list(bands), "id": int(key)})
