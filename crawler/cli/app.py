@@ -103,6 +103,30 @@ def db_upgrade(config: Optional[Path] = ConfigOption) -> None:
     out.print(f"database at {engine.url.render_as_string(hide_password=True)} is up to date", highlight=False)
 
 
+@db_app.command("reband")
+@edge_errors
+def db_reband(config: Optional[Path] = ConfigOption) -> None:
+    """Recompute the near-duplicate index's band hashes of every stored article (after changing dedup.near_threshold)."""
+    from crawler.fetch.processing import near_dup_index
+    from crawler.fetch.runner import open_store
+    from storage.near_dups import rebuild_bands
+
+    settings = _settings(config)
+    _, sessions = open_store(settings)
+    index = near_dup_index(settings)
+
+    def bands_of(sig: bytes) -> list[int]:
+        try:
+            return index.band_hashes(sig)
+        except ValueError:  # a signature of another format was never indexed, and is not now
+            return []
+
+    with sessions.begin() as session:
+        indexed = rebuild_bands(session, bands_of)
+    out.print(f"near-duplicate index rebuilt: {indexed} articles, {index.bands} bands of {index.rows} rows "
+              f"(near_threshold {index.threshold})", highlight=False)
+
+
 # --- crawling -----------------------------------------------------------------------------------------------
 
 

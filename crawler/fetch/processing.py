@@ -63,10 +63,7 @@ class ArticleProcessor:
 
     def near_index(self, session: Session) -> NearDupIndex:
         """The shared near-duplicate index, read and written through `session` (the caller's transaction)."""
-        dedup_settings = self.settings.dedup
-        return NearDupIndex(
-            threshold=dedup_settings.near_threshold, verify_jaccard=dedup_settings.verify_jaccard, store=BandTable(session)
-        )
+        return near_dup_index(self.settings, BandTable(session))
 
     def store(
         self, outlet: Any, lead: Lead, article: ExtractedArticle, *, status: str, page: FetchedPage | None = None
@@ -191,7 +188,8 @@ class ArticleProcessor:
             if original is not None:
                 return original, "title", 1.0
         if record.signature:
-            # Candidates are verified with real Jaccard on their stored texts (only candidates are re-read, once).
+            # Candidates are verified with real Jaccard on their stored texts (read once each, and only for
+            # candidates whose signature estimate leaves them a chance).
             texts: dict[str, str | None] = {}
 
             def text_of(key: str) -> str | None:
@@ -206,6 +204,13 @@ class ArticleProcessor:
                 best_key, similarity = max(candidates, key=lambda pair: pair[1])
                 return int(best_key), "near", similarity
         return None
+
+
+def near_dup_index(settings: Settings, store: BandTable | None = None) -> NearDupIndex:
+    """The near-duplicate index as configured (its banding follows dedup.near_threshold), over `store`."""
+    return NearDupIndex(
+        threshold=settings.dedup.near_threshold, verify_jaccard=settings.dedup.verify_jaccard, store=store
+    )
 
 
 # A text shorter than this is too short to call a near copy (a caption, a teaser): the exact layers handle it.

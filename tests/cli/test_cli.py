@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -53,7 +54,7 @@ def test_extract_missing_file_is_an_error_record(tmp_path: Path) -> None:
     assert record["text"] == "" and "error" in record and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["crawl"], ["run"], ["sources"], ["articles", "list"], ["articles", "show"], ["db", "upgrade"], ["config", "check"], ["extract"], ["relevance"]])
+@pytest.mark.parametrize("command", [[], ["crawl"], ["run"], ["sources"], ["articles", "list"], ["articles", "show"], ["db", "upgrade"], ["db", "reband"], ["config", "check"], ["extract"], ["relevance"]])
 def test_every_command_has_help(command: list[str]) -> None:
     result = _cli(*command, "--help")
     assert result.returncode == 0 and "Usage" in result.stdout
@@ -70,6 +71,20 @@ def test_sources_and_articles_after_a_replay(tmp_path: Path, demo_archive: Path)
     shown = json.loads(_cli("articles", "show", "1", env=env).stdout)
     assert shown["title"].startswith("Turkey") and shown["versions"][0]["kind"] == "first"
     assert _cli("articles", "show", "999", env=env).returncode == 1
+
+
+def test_db_reband_rebuilds_the_near_duplicate_index(tmp_path: Path, demo_archive: Path) -> None:
+    env = {"COVERWATCH_DB_URL": f"sqlite:///{tmp_path / 'c.db'}", "PATH": "/usr/bin:/bin", "COLUMNS": "200"}
+    assert _cli("crawl", "ynetnews", "--replay", str(demo_archive), env=env).returncode == 0
+    with sqlite3.connect(tmp_path / "c.db") as connection:
+        before = connection.execute("SELECT band, article_id FROM near_dup_bands ORDER BY 1, 2").fetchall()
+        connection.execute("DELETE FROM near_dup_bands")
+    result = _cli("db", "reband", env=env)
+    assert result.returncode == 0, result.stderr
+    articles = len({article_id for _, article_id in before})
+    assert f"rebuilt: {articles} articles, 32 bands of 4 rows" in result.stdout and articles > 0
+    with sqlite3.connect(tmp_path / "c.db") as connection:
+        assert connection.execute("SELECT band, article_id FROM near_dup_bands ORDER BY 1, 2").fetchall() == before
 
 
 def test_extract_prints_the_publishers_offset(tmp_path: Path) -> None:

@@ -174,6 +174,26 @@ def test_truncated_reprint_found_by_containment(seed_index: NearDupIndex) -> Non
     assert [k for k, _ in seed_index.query(signature(truncated))] == ["ar_alaalem"]  # estimates agree
 
 
+def test_text_read_only_for_candidates_the_estimate_leaves_a_chance(seed_index: NearDupIndex) -> None:
+    """A chance band collision (one band equal, the rest of the signature unrelated) is rejected on its signature."""
+    copy = _syndicated(AR_KHANADEQ, ["شارك هذا المقال"], ["جميع الحقوق محفوظة ©"])
+    copy_sig = signature(copy)
+    values = decode_signature(copy_sig).hashvalues.copy()
+    values[seed_index.rows :] = np.arange(len(values) - seed_index.rows, dtype=np.uint32)  # only band 0 still equal
+    seed_index.add("collision", copy_sig[: -4 * len(values)] + values.astype("<u4").tobytes())
+    assert set(seed_index.candidates(copy_sig)) == {"ar_khanadeq", "collision"}
+    texts = {**SEEDS, "collision": copy}  # its text would pass: only the estimate keeps it from being read
+    read: list[str] = []
+
+    def text_of(key: str) -> str:
+        read.append(key)
+        return texts[key]
+
+    found = seed_index.matches(copy_sig, text=copy, text_of=text_of)
+    assert [m.key for m in found] == ["ar_khanadeq"] and found[0].exact
+    assert read == ["ar_khanadeq"]
+
+
 def test_distinct_same_topic_seeds_not_matched(seed_index: NearDupIndex) -> None:
     for key, text in SEEDS.items():
         assert seed_index.query(signature(text), exclude=key) == []

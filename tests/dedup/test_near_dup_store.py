@@ -11,14 +11,14 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from crawler.dedup.fingerprint import decode_signature, signature
 from crawler.dedup.index import NearDupIndex, band_hashes, lsh_banding
 from storage import repo
 from storage.db import MIGRATIONS_DIR, make_engine, make_session_factory, upgrade
 from storage.models import NearDupBand
-from storage.near_dups import BandTable
+from storage.near_dups import BandTable, rebuild_bands
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dedup"
 HE_YNET = (FIXTURES / "he_ynet_putin_thanks_hamas.txt").read_text(encoding="utf-8")
@@ -68,6 +68,58 @@ def test_two_sessions_share_one_index(db_url: str) -> None:
     with sessions() as session:
         index = NearDupIndex(store=BandTable(session))
         assert index.query(signature(copy)) == [] and len(index) == 2 and str(ids["ynet"]) not in index
+    engine.dispose()
+
+
+def test_a_query_is_one_statement_and_reads_only_likely_texts(db_url: str) -> None:
+    """Candidates come with their signatures in one lookup; texts are read only for those that may pass."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        ids = [repo.store_article(session, _record("seed", n, text)).article_id for n, text in enumerate([*SEEDS.values(), *TASS])]
+        index = NearDupIndex(store=BandTable(session))
+        for article_id, text in zip(ids, [*SEEDS.values(), *TASS]):
+            index.add(str(article_id), signature(text), replace=False)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_: statements.append(statement))
+    copy = "שתפו את הכתבה\n" + HE_YNET
+    with sessions() as session:
+        index = NearDupIndex(store=BandTable(session))
+        assert [key for key, _ in index.query(signature(copy))] == [str(ids[0])]
+        assert len(statements) == 1
+        statements.clear()
+        matches = index.matches(signature(copy), text=copy, text_of=lambda key: repo.text_of(session, int(key)))
+        assert [m.key for m in matches] == [str(ids[0])] and matches[0].exact
+        assert len(statements) == 2  # the lookup, and the one candidate's text
+        statements.clear()
+        assert index.query(signature(TASS[0] + " updated"), text=TASS[0], text_of=lambda key: repo.text_of(session, int(key)))
+        assert len(statements) == 2
+    engine.dispose()
+
+
+def test_rebuild_bands_for_a_new_banding(db_url: str) -> None:
+    """After near_threshold changes, stored bands are found again only once rebuilt with the new banding."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    texts = [*SEEDS.values(), *TASS]
+    with sessions.begin() as session:
+        ids = [repo.store_article(session, _record("seed", n, text)).article_id for n, text in enumerate(texts)]
+        unsigned = repo.store_article(session, _record("seed", 99, TASS[1] + " unsigned", sig=False)).article_id
+        for article_id, text in zip(ids, texts):
+            NearDupIndex(store=BandTable(session)).add(str(article_id), signature(text), replace=False)
+    copy = "المصدر: العالم\n" + AR_ALAALEM
+    with sessions.begin() as session:
+        stricter = NearDupIndex(threshold=0.7, store=BandTable(session))
+        assert (stricter.bands, stricter.rows) != (NearDupIndex().bands, NearDupIndex().rows)
+        assert stricter.query(signature(copy)) == []  # its bands are not the stored ones
+        assert rebuild_bands(session, stricter.band_hashes, batch=2) == len(texts)  # several batches
+    with sessions() as session:
+        stricter = NearDupIndex(threshold=0.7, store=BandTable(session))
+        assert [key for key, _ in stricter.query(signature(copy))] == [str(ids[1])]
+        assert all(str(article_id) in stricter for article_id in ids) and str(unsigned) not in stricter
+        assert session.scalar(select(func.count()).select_from(NearDupBand)) == stricter.bands * len(texts)
     engine.dispose()
 
 
