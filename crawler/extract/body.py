@@ -12,6 +12,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract.hints import ExtractionHints
 from crawler.extract.page import PageMeta
+from crawler.extract.teasers import PRUNE_XPATH, mark_not_article
 from crawler.textnorm import fold_whitespace, normalize_for_match
 
 # ---------------------------------------------------------------------------------------------------------
@@ -67,8 +68,8 @@ def _trafilatura_text(tree: HtmlElement, url: str, hints: ExtractionHints, warni
         "with_metadata": False,  # we read metadata ourselves from the same tree (JSON-LD, meta tags)
         "include_tables": True,
     }
-    if hints.prune_xpaths:
-        options["prune_xpath"] = list(hints.prune_xpaths)
+    # Teaser lists and promotion boxes go before trafilatura reads the page: it keeps some of them as content.
+    options["prune_xpath"] = [PRUNE_XPATH, *hints.prune_xpaths] if mark_not_article(tree) else list(hints.prune_xpaths) or None
     try:
         document = trafilatura.bare_extraction(tree, fast=True, **options)
         text = document.text if document is not None and document.text else ""
