@@ -157,7 +157,7 @@ def _is_labelled_link(line: str, link_texts: LinkTexts) -> bool:
     """
     if len(line) > MAX_TRAILING_BLOCK_LINE_CHARS:
         return False
-    label, separator, rest = line.partition(":")
+    label, separator, rest = line.replace("：", ":", 1).partition(":")  # CJK text writes a full-width colon
     if not separator or not rest.strip() or len(label) > MAX_LINK_LABEL_CHARS or not _LABEL.match(label):
         return False
     return _is_link_line(rest.strip(" »>-–—"), link_texts)
@@ -206,9 +206,17 @@ def clean_lines(text: str, *, link_texts: LinkTexts | None = None) -> str:
     return "\n".join(kept)
 
 
+def _is_linked_headline(line: str, links: LinkTexts) -> bool:
+    """A headline (no sentence end) that is one link's whole text. List items and table rows ("- ", "| ",
+    as trafilatura writes them) are left alone: a list of linked products or downloads is the page's content."""
+    if len(line) > MAX_HEADLINE_CHARS or line.startswith(("- ", "|")) or _STOP_END.search(line):
+        return False
+    return _is_link_line(line, links)
+
+
 def _drop_link_runs(lines: list[str], links: LinkTexts) -> list[str]:
     """Drop runs of linked headlines (other stories) and the short title line right above each run."""
-    is_link = [len(line) <= MAX_HEADLINE_CHARS and not _STOP_END.search(line) and _is_link_line(line, links) for line in lines]
+    is_link = [_is_linked_headline(line, links) for line in lines]
     kept: list[str] = []
     index = 0
     while index < len(lines):

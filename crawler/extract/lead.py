@@ -15,6 +15,8 @@ from crawler.textnorm import fold_whitespace, normalize_for_match
 # Lead recovery: descriptions shorter than this are taglines; the probe is the description's opening words.
 MIN_LEAD_CHARS = 40
 LEAD_PROBE_WORDS = 6
+# ... and, when no element shows those, its first few words (enough to be specific, too few to be edited).
+SHORT_PROBE_WORDS = 4
 # The element holding the lead may be somewhat longer than the description (which CMSs truncate), but an
 # element much longer than that is a container of the whole body, not the lead paragraph.
 MAX_LEAD_ELEMENT_RATIO = 3.0
@@ -57,7 +59,9 @@ def recover_lead(tree: HtmlElement, text: str, descriptions: Sequence[str], *, t
             return None  # the lead is already in the text
         if title and normalize_for_match(description).startswith(normalize_for_match(title)):
             continue
-        element = _element_showing(tree, probe)
+        # The description may be an edited copy of the lead ("West Ham United" for the page's "West Ham"): an
+        # element showing its first few words will do when none shows the longer probe.
+        element = _element_showing(tree, probe, " ".join(words[:SHORT_PROBE_WORDS]))
         if element is None:
             continue
         lead = fold_whitespace(element.text_content())
@@ -84,15 +88,17 @@ def insert_lead(text: str, lead: str, title: str | None) -> str:
     return f"{lead}\n{text}"
 
 
-def _element_showing(tree: HtmlElement, probe: str) -> HtmlElement | None:
-    """The innermost visible block element whose text contains `probe` (the lead's opening words)."""
+def _element_showing(tree: HtmlElement, probe: str, short_probe: str) -> HtmlElement | None:
+    """The innermost visible block element whose text contains `probe` (the lead's opening words), else
+    `short_probe` (fewer of them): one scan of the page for the short probe serves both."""
     body = tree.find("body")
     if body is None:
         body = tree  # some pages parse as a fragment without <body>
     try:
-        hits = body.xpath(".//text()[contains(normalize-space(.), $probe)]", probe=probe)
+        hits = body.xpath(".//text()[contains(normalize-space(.), $probe)]", probe=short_probe)
     except (etree.XPathError, ValueError):  # an unusual probe (control characters) can upset the XPath engine
         return None
+    hits.sort(key=lambda hit: probe not in " ".join(hit.split()))  # stable: page order within each kind
     for hit in hits:
         element = hit.getparent()
         if element is None:

@@ -1,9 +1,9 @@
 """Page parts that are not the article, found by structure and by class names in any language: lists of other
 stories' linked headlines, and promotion, paywall, newsletter and donation boxes.
 
-`mark_not_article(tree)` flags them with an attribute instead of removing them: the page's links and lead stay
-visible to the later line-level cleanup, and trafilatura prunes the flagged elements from its own copy of the
-tree (`PRUNE_XPATH`).
+`set_aside_not_article(tree)` takes them out of the tree while trafilatura reads it and puts them back after:
+the page's links and lead stay visible to the later line-level cleanup and lead recovery. (Swapping a few
+elements for empty placeholders costs nothing; trafilatura's own `prune_xpath` pass cost a millisecond a page.)
 
 Pure stage: no Scrapy, web framework or database.
 """
@@ -11,22 +11,21 @@ Pure stage: no Scrapy, web framework or database.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from lxml import etree
 from lxml.html import HtmlElement
 
-# The attribute set on flagged elements and the XPath that prunes them (passed to trafilatura's prune_xpath).
-MARK = "data-coverwatch-not-article"
-PRUNE_XPATH = f"//*[@{MARK}]"
-
-# Class or id words naming boxes that sell, ask or advertise rather than report. Whole words only (a class
-# "promotional-video" is not split further, "newsletter-signup" holds "newsletter"), in the English that
-# front-end code is written in whatever the page's language.
+# Class or id words naming boxes that sell, ask or advertise rather than report, in the English that front-end
+# code is written in whatever the page's language. Whole words only: "newsletter-signup" holds "newsletter",
+# "promotional-video" holds no "promo". Not "paywall": it names the article's own text on either side of the
+# wall ("paywall" paragraphs, a "non-paywall" lead section).
 _BOX_WORDS = frozenset(
     {
         "donate",
         "donation",
         "donations",
-        "paywall",
         "promo",
         "promos",
         "promotion",
@@ -40,11 +39,14 @@ _BOX_WORDS = frozenset(
 _CLASS_WORD = re.compile(r"[a-z]+")
 # Boxes are containers; a paragraph classed "paywall" is the article's own text behind the wall.
 _BOX_TAGS = frozenset({"div", "section", "aside", "form", "ul", "ol", "figure", "iframe"})
-# A box longer than this is not an appeal: some CMSs put "paywall" or "subscription" on the article's own
-# wrapper (the text behind the wall), and that must stay.
+_COMMENT_WORDS = frozenset({"comments", "comment", "disqus"})
+# A notice before the comments is a few sentences; a longer element there is the article's own end.
+MAX_PREAMBLE_CHARS = 400
+# A box longer than this is not an appeal: some CMSs put "subscription" on the article's own wrapper (the
+# text for subscribers), and that must stay.
 MAX_BOX_CHARS = 1200
-# A heading is a teaser headline when it is mostly the text of a link to another page (a kicker such as "Editorial" may precede the
-# link) and at least this long ("Sport" is a menu).
+# A heading is a teaser headline when it is mostly the text of a link to another page (a kicker such as
+# "Editorial" may precede the link) and at least this long ("Sport" is a menu).
 MIN_HEADLINE_CHARS = 15
 LINKED_SHARE = 0.6
 # One teaser (linked headline, kicker, a line of summary) is at most this long; an article section is longer.
@@ -58,24 +60,55 @@ MAX_LIST_HEADER_CHARS = 80
 MAX_TEASER_SHARE = 0.5
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_CLASSED = etree.XPath("//*[@class or @id]")
+# Any of the words inside a class or id: one regex search per element, the whole-word test only on hits.
+_ANY_NAMED_WORD = re.compile("|".join(sorted(_BOX_WORDS | _COMMENT_WORDS)))
 
 
-def mark_not_article(tree: HtmlElement) -> int:
-    """Flag teaser lists and promotion boxes with MARK; returns how many elements were flagged."""
-    flagged = [*_boxes(tree), *_teaser_lists(tree)]
-    for element in flagged:
-        element.set(MARK, "")
-    return len(flagged)
+def not_article_parts(tree: HtmlElement) -> list[HtmlElement]:
+    """Teaser lists, promotion boxes and comment notices of the page (an element may be inside another)."""
+    return [*_named_boxes(tree), *_teaser_lists(tree)]
 
 
-def _boxes(tree: HtmlElement) -> list[HtmlElement]:
-    found = []
-    for element in tree.xpath("//*[@class or @id]"):
-        words = _CLASS_WORD.findall(f"{element.get('class', '')} {element.get('id', '')}".lower())
-        if _BOX_WORDS.isdisjoint(words) or element.tag not in _BOX_TAGS:
+@contextmanager
+def set_aside_not_article(tree: HtmlElement) -> Iterator[int]:
+    """Within the block, the page without its teaser lists and promotion boxes; yields how many were set aside."""
+    swapped: list[tuple[HtmlElement, HtmlElement]] = []
+    for element in not_article_parts(tree):
+        parent = element.getparent()
+        if parent is None:
             continue
-        if _chars(element) <= MAX_BOX_CHARS:
+        placeholder = tree.makeelement("span")
+        placeholder.tail = element.tail  # the text after the element belongs to its parent
+        parent.replace(element, placeholder)
+        swapped.append((element, placeholder))
+    try:
+        yield len(swapped)
+    finally:
+        for element, placeholder in reversed(swapped):
+            placeholder_parent = placeholder.getparent()
+            if placeholder_parent is not None:
+                placeholder_parent.replace(placeholder, element)
+
+
+def _named_boxes(tree: HtmlElement) -> list[HtmlElement]:
+    """Promotion boxes by their class or id words, and the short notice right before a comments widget ("We
+    welcome lively debate...", "Views below are the readers' own"): it introduces the comments, which are
+    not coverage either."""
+    found = []
+    for element in _CLASSED(tree):
+        names = f"{element.get('class', '')} {element.get('id', '')}".lower()
+        if not _ANY_NAMED_WORD.search(names):
+            continue
+        words = _CLASS_WORD.findall(names)
+        if not _BOX_WORDS.isdisjoint(words) and element.tag in _BOX_TAGS and _chars(element, MAX_BOX_CHARS) <= MAX_BOX_CHARS:
             found.append(element)
+        elif not _COMMENT_WORDS.isdisjoint(words):
+            notice = element.getprevious()
+            while notice is not None and not isinstance(notice.tag, str):  # an HTML comment between the two
+                notice = notice.getprevious()
+            if notice is not None and notice.tag in _BOX_TAGS | {"p"} and 0 < _chars(notice, MAX_PREAMBLE_CHARS) <= MAX_PREAMBLE_CHARS:
+                found.append(notice)
     return found
 
 
@@ -97,7 +130,7 @@ def _teaser_lists(tree: HtmlElement) -> list[HtmlElement]:
         container = parent
         # Climb while the ancestor adds no more than a heading: the list's title goes with its teasers.
         while (up := container.getparent()) is not None and up.tag not in ("body", "html"):
-            if _chars(up) - teaser_chars > MAX_LIST_HEADER_CHARS:
+            if _chars(up, teaser_chars + MAX_LIST_HEADER_CHARS) - teaser_chars > MAX_LIST_HEADER_CHARS:
                 break
             container = up
         own_chars = _chars(container) - teaser_chars
@@ -122,16 +155,24 @@ def _is_linked_headline(heading: HtmlElement) -> bool:
     return linked >= LINKED_SHARE * chars
 
 
-def _chars(element: HtmlElement) -> int:
-    """Visible characters of an element's text (indentation between tags does not count)."""
-    return len(" ".join(element.text_content().split()))
+def _chars(element: HtmlElement, limit: int | None = None) -> int:
+    """Visible characters of an element's text (indentation between tags does not count); counting stops
+    past `limit`, so asking whether a page-wide wrapper is box-sized costs little."""
+    total = 0
+    for piece in element.itertext():
+        words = piece.split()
+        if words:
+            total += len(" ".join(words)) + 1  # + the space between pieces
+            if limit is not None and total > limit:
+                break
+    return total
 
 
 def _teaser_around(heading: HtmlElement, linked: set[HtmlElement]) -> HtmlElement:
     """The largest element around a linked headline that holds no other one and stays teaser-sized."""
     item = heading
     while (parent := item.getparent()) is not None and parent.tag not in ("body", "html"):
-        if _chars(parent) > MAX_TEASER_CHARS:
+        if _chars(parent, MAX_TEASER_CHARS) > MAX_TEASER_CHARS:
             break
         if any(other in linked for other in parent.iter(*_HEADINGS) if other is not heading):
             break

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
 from crawler.extract.article import extract_html
 from crawler.extract.cleanup import LinkTexts, clean_lines
-from crawler.extract.teasers import MARK, mark_not_article
+from crawler.extract.teasers import not_article_parts, set_aside_not_article
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 
@@ -20,9 +21,7 @@ def _read(name: str) -> bytes:
 
 
 def _flagged_texts(name: str) -> list[str]:
-    tree = load_html(_read(name))
-    mark_not_article(tree)
-    return [" ".join(element.text_content().split()) for element in tree.xpath(f"//*[@{MARK}]")]
+    return [" ".join(element.text_content().split()) for element in not_article_parts(load_html(_read(name)))]
 
 
 def test_a_box_of_teasers_after_the_column_is_not_its_text() -> None:
@@ -80,3 +79,14 @@ def test_a_section_front_keeps_its_teasers() -> None:
     assert _flagged_texts("es_nytimes_section_front.html") == []
     article = extract_html(_read("es_nytimes_section_front.html"), "https://www.nytimes.com/es/")
     assert len(article.text) > 1000
+
+
+def test_parts_set_aside_come_back_in_place() -> None:
+    """Lead recovery and link cleanup read the whole page after trafilatura: it must be unchanged."""
+    tree = load_html(_read("en_heraldsun_opinion_2015.html"))
+    before = lxml_html.tostring(tree)
+    with set_aside_not_article(tree) as count:
+        assert count >= 1
+        assert "Other Opinion Columns" not in tree.text_content()
+    assert "Other Opinion Columns" in tree.text_content()
+    assert lxml_html.tostring(tree) == before
