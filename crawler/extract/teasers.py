@@ -92,9 +92,9 @@ def set_aside_not_article(tree: HtmlElement) -> Iterator[int]:
 
 
 def _named_boxes(tree: HtmlElement) -> list[HtmlElement]:
-    """Promotion boxes by their class or id words, and the short notice right before a comments widget ("We
-    welcome lively debate...", "Views below are the readers' own"): it introduces the comments, which are
-    not coverage either."""
+    """Promotion boxes by their class or id words, and the short notice right before an empty comments widget
+    slot ("We welcome lively debate...", "Views below are the readers' own"): it introduces the comments,
+    which are not coverage either."""
     found = []
     for element in _CLASSED(tree):
         names = f"{element.get('class', '')} {element.get('id', '')}".lower()
@@ -103,7 +103,9 @@ def _named_boxes(tree: HtmlElement) -> list[HtmlElement]:
         words = _CLASS_WORD.findall(names)
         if not _BOX_WORDS.isdisjoint(words) and element.tag in _BOX_TAGS and _chars(element, MAX_BOX_CHARS) <= MAX_BOX_CHARS:
             found.append(element)
-        elif not _COMMENT_WORDS.isdisjoint(words):
+        elif not _COMMENT_WORDS.isdisjoint(words) and not _chars(element, 0):
+            # An empty comments element is the slot a script fills with the widget; one with text is a
+            # comment itself, or a live blog's entry ("live-match-comment"), and its neighbours are not notices.
             notice = element.getprevious()
             while notice is not None and not isinstance(notice.tag, str):  # an HTML comment between the two
                 notice = notice.getprevious()
