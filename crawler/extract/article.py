@@ -5,16 +5,17 @@ Pure stage (no Scrapy). Public API:
 - `extract_document(data, url, *, content_type, ...)`: PDFs to `crawler.extract.pdf`, everything else to extract_html
 - `extract_file(path, url=None)`: what `coverwatch extract FILE` calls
 
-How the body is chosen: trafilatura (fast mode, no comments) reads the page once; a short result is retried
-with trafilatura's full cascade. The page's structured data then acts as evidence: a JSON-LD `articleBody` or
+How the body is chosen: teaser lists and promotion boxes are set aside, then trafilatura (fast mode, no
+comments) reads the page once; a short or menu-like result is retried with trafilatura's full cascade. The page's structured data then acts as evidence: a JSON-LD `articleBody` or
 an outlet's `body_xpath` replaces trafilatura's text when it clearly holds more of the article, or filters
 trafilatura's text (captions, "read also" lines) when it covers it. A line-level pass removes what both
 miss: photo credits and captions, gallery counters, "read also" lines, and trailing lists of other headlines.
 The page's own lead (its meta description, when it is shown on the page) is restored when trafilatura
 dropped it. Every chosen field says where it came from in `field_sources`.
 
-Modules: `page` (what the page declares: meta, JSON-LD, title, language), `body` (trafilatura vs structured
-bodies), `cleanup` (line-level chrome removal), `lead` (lead recovery), `hints` (outlet declarations).
+Modules: `page` (what the page declares: meta, JSON-LD, title, language), `teasers` (other stories and
+promotions inside the article area), `body` (trafilatura vs structured bodies), `cleanup` (line-level chrome
+removal), `lead` (lead recovery), `hints` (outlet declarations).
 """
 
 from __future__ import annotations

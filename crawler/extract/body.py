@@ -12,6 +12,7 @@ from lxml.html import HtmlElement
 
 from crawler.extract.hints import ExtractionHints
 from crawler.extract.page import PageMeta
+from crawler.extract.teasers import set_aside_not_article
 from crawler.textnorm import fold_whitespace, normalize_for_match
 
 # ---------------------------------------------------------------------------------------------------------
@@ -69,6 +70,13 @@ def _trafilatura_text(tree: HtmlElement, url: str, hints: ExtractionHints, warni
     }
     if hints.prune_xpaths:
         options["prune_xpath"] = list(hints.prune_xpaths)
+    # Teaser lists and promotion boxes go before trafilatura reads the page: it keeps some of them as content.
+    with set_aside_not_article(tree):
+        return _read_with_retry(tree, options, warnings)
+
+
+def _read_with_retry(tree: HtmlElement, options: dict[str, Any], warnings: list[str]) -> tuple[str, str]:
+    """trafilatura's fast mode, and its full cascade when the fast text is short or reads as a menu."""
     try:
         document = trafilatura.bare_extraction(tree, fast=True, **options)
         text = document.text if document is not None and document.text else ""

@@ -19,6 +19,11 @@ MAX_LINK_LABEL_CHARS = 30
 MAX_HEADLINE_CHARS = 160
 # Trailing blocks after a "related"/"read more" label are cut only if every line after it is this short.
 MAX_TRAILING_BLOCK_LINE_CHARS = 200
+# Consecutive headlines (no sentence end) that are each the whole text of a page link make a list of other
+# stories wherever it stands; one such line alone may be a linked quotation or a cited source.
+MIN_LINK_RUN = 2
+# The short title above such a list ("Related stories", "เรื่องที่เกี่ยวข้อง") goes with it.
+MAX_LIST_TITLE_CHARS = 60
 
 # ---------------------------------------------------------------------------------------------------------
 # Line patterns (page chrome that survives generic extraction), in the languages we monitor plus those of
@@ -98,6 +103,8 @@ _DATE_ONLY_LINE = re.compile(
 _LABEL = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+){0,4}\s*$")
 _URL_LINE = re.compile(r"^\S*(?:https?://|www\.)\S+$", re.IGNORECASE)
 _PROSE_END = re.compile(r"[.!?。؟…\"'”»״)]\s*$")
+# Sentence-final punctuation proper: a headline may end with a closing quote, a sentence in a list ends so.
+_STOP_END = re.compile(r"[.!?。؟…:;]\s*$")
 _SENTENCE_END = re.compile(r"[.!?。؟…:;\"'”»״)]\s*$")
 _EDGE_PUNCTUATION = " .,;:!?…\"'«»“”„-–—|>"
 
@@ -114,7 +121,8 @@ class LinkTexts:
 
     @classmethod
     def of(cls, tree: HtmlElement) -> LinkTexts:
-        texts = {_link_key(anchor.text_content()) for anchor in tree.iter("a")}
+        # In-page links ("#section") are a table of contents: their texts are the article's own headings.
+        texts = {_link_key(anchor.text_content()) for anchor in tree.iter("a") if not anchor.get("href", "").startswith("#")}
         return cls(tuple(sorted(text for text in texts if len(text) >= MIN_LINK_LINE_CHARS)))
 
     def contains_line(self, line: str) -> bool:
@@ -149,7 +157,7 @@ def _is_labelled_link(line: str, link_texts: LinkTexts) -> bool:
     """
     if len(line) > MAX_TRAILING_BLOCK_LINE_CHARS:
         return False
-    label, separator, rest = line.partition(":")
+    label, separator, rest = line.replace("：", ":", 1).partition(":")  # CJK text writes a full-width colon
     if not separator or not rest.strip() or len(label) > MAX_LINK_LABEL_CHARS or not _LABEL.match(label):
         return False
     return _is_link_line(rest.strip(" »>-–—"), link_texts)
@@ -193,8 +201,36 @@ def clean_lines(text: str, *, link_texts: LinkTexts | None = None) -> str:
                 kept.pop()
             continue
         kept.append(line)
+    kept = _drop_link_runs(kept, links)
     kept = _cut_trailing_block(kept, links)
     return "\n".join(kept)
+
+
+def _is_linked_headline(line: str, links: LinkTexts) -> bool:
+    """A headline (no sentence end) that is one link's whole text. List items and table rows ("- ", "| ",
+    as trafilatura writes them) are left alone: a list of linked products or downloads is the page's content."""
+    if len(line) > MAX_HEADLINE_CHARS or line.startswith(("- ", "|")) or _STOP_END.search(line):
+        return False
+    return _is_link_line(line, links)
+
+
+def _drop_link_runs(lines: list[str], links: LinkTexts) -> list[str]:
+    """Drop runs of linked headlines (other stories) and the short title line right above each run."""
+    is_link = [_is_linked_headline(line, links) for line in lines]
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        end = index
+        while end < len(lines) and is_link[end]:
+            end += 1
+        if end - index >= MIN_LINK_RUN:
+            if kept and len(kept[-1]) <= MAX_LIST_TITLE_CHARS and _is_headline_like(kept[-1]) and len(kept) > 1:
+                kept.pop()
+            index = end
+            continue
+        kept.append(lines[index])
+        index += 1
+    return kept
 
 
 def _cut_trailing_block(lines: list[str], links: LinkTexts) -> list[str]:
