@@ -67,7 +67,8 @@ from storage.bulk import insert_new_articles  # noqa: E402
 from storage.db import make_engine, make_session_factory, upgrade  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_DATABASE = "coverwatch_year_store"
+# One database per checkout (named after its folder), so that two checkouts on one server can bench at once.
+PG_DATABASE = "coverwatch_year_store_" + re.sub(r"\W", "_", REPO.name.lower())
 WORKDIR = REPO / "build" / "year_store"
 ARCHIVE = REPO / "build" / "demo-archive"
 BATCH = 5000
@@ -303,7 +304,7 @@ def search_latencies(settings: Settings, sessions) -> dict[str, tuple[float, flo
     return found
 
 
-def fresh_store(backend: str, existing: bool) -> str:
+def fresh_store(backend: str, existing: bool, pg_database: str) -> str:
     WORKDIR.mkdir(parents=True, exist_ok=True)
     if backend == "sqlite":
         path = WORKDIR / "sqlite.db"
@@ -311,13 +312,13 @@ def fresh_store(backend: str, existing: bool) -> str:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
     if existing:
-        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_database}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{pg_database}"'))
     admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_database}"
 
 
 def write_config(backend: str, url: str) -> Path:
@@ -328,8 +329,8 @@ def write_config(backend: str, url: str) -> Path:
     return config
 
 
-def bench_backend(backend: str, sizes: list[int], pools: dict[str, Pool], existing: bool) -> None:
-    url = fresh_store(backend, existing)
+def bench_backend(backend: str, sizes: list[int], pools: dict[str, Pool], existing: bool, pg_database: str) -> None:
+    url = fresh_store(backend, existing, pg_database)
     config = write_config(backend, url)
     engine = make_engine(url)
     upgrade(engine)
@@ -374,6 +375,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated store sizes, grown in order")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--existing", action="store_true", help="measure (and grow) the store a previous run left")
+    parser.add_argument("--pg-database", default=PG_DATABASE, help="the PostgreSQL database to (re)create or reuse")
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
     if not (ARCHIVE / "recorded-outlets.warc.gz").exists():
@@ -381,7 +383,7 @@ def main() -> None:
     pools = load_pools()
     print("sentence pools: " + ", ".join(f"{lang} {len(pool.sentences)}" for lang, pool in pools.items()))
     for backend in args.backends.split(","):
-        bench_backend(backend, sizes, pools, args.existing)
+        bench_backend(backend, sizes, pools, args.existing, args.pg_database)
 
 
 if __name__ == "__main__":
