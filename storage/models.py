@@ -114,6 +114,7 @@ class Article(Base):
         Index("ix_articles_content_hash", "content_hash"),
         Index("ix_articles_title_key", "title_key"),
         Index("ix_articles_outlet_first_seen", "outlet", "first_seen"),  # each outlet's newest article (digest health)
+        Index("ix_articles_outlet_status_relevant", "outlet", "status", "relevant"),  # the run's store report, from the index
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
