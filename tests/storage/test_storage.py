@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from storage import repo
 from storage.db import StorageUnavailable, check_connection, make_engine, make_session_factory, upgrade
@@ -96,6 +96,18 @@ def test_aliases_resolve_to_one_article(sessions) -> None:  # type: ignore[no-un
         assert session.scalar(select(func.count()).select_from(UrlAlias)) == 2
 
 
+def test_known_articles_are_looked_up_by_key_within_the_outlet(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        repo.store_article(session, _record(aliases=[("alias1", "https://www.ynetnews.com/article/abc?utm_source=rss")]))
+        repo.store_article(session, _record(url_key="k2", url="https://www.reuters.com/x", outlet="reuters", content_hash="h2"))
+    with sessions() as session:
+        many = [f"absent{n}" for n in range(repo.KNOWN_LOOKUP_CHUNK)]  # past one chunk: every chunk is asked
+        known = repo.known_articles(session, "ynetnews", [*many, "alias1", "k1", "k2"])
+    assert set(known) == {"k1", "alias1"}  # k2 belongs to another outlet
+    first_seen, last_checked, status = known["alias1"]
+    assert status == "full" and last_checked is not None and first_seen.tzinfo is not None
+
+
 def test_lock_is_exclusive_until_released_or_expired(sessions) -> None:  # type: ignore[no-untyped-def]
     with sessions.begin() as session:
         assert repo.acquire_lock(session, "tass", "a", timedelta(minutes=5))
@@ -175,3 +187,15 @@ def test_publisher_offset_is_stored_and_old_rows_migrate_to_utc_as_stored(db_url
         }
     assert rows == {"old": (None, False), "k1": (120, False), "k2": (None, True)}
     engine.dispose()
+
+
+def test_the_store_report_is_covered_by_an_index(sessions) -> None:  # type: ignore[no-untyped-def]
+    """`coverwatch run` counts stored articles per outlet, status and relevance after every crawl: from an index."""
+    with sessions() as session:
+        indexes = {index["name"]: index["column_names"] for index in inspect(session.get_bind()).get_indexes("articles")}
+        assert indexes["ix_articles_outlet_status_relevant"] == ["outlet", "status", "relevant"]
+        if session.get_bind().dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in session.execute(text(
+                "EXPLAIN QUERY PLAN SELECT outlet, count(*), sum(status = 'full'), sum(coalesce(relevant, 0)) "
+                "FROM articles GROUP BY outlet ORDER BY outlet")))
+            assert "COVERING INDEX ix_articles_outlet_status_relevant" in plan
