@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -49,7 +50,8 @@ from storage.models import Article  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_DATABASE = "coverwatch_bench_search"
+# One database per checkout (named after its folder), so that two checkouts on one server can bench at once.
+PG_DATABASE = "coverwatch_bench_search_" + re.sub(r"\W", "_", REPO.name.lower())
 WORDS = {"en": "Hamas", "he": "חמאס", "ar": "حماس", "absent": "Ouagadougou"}  # the last: no match, the index path
 LANGUAGE_SHARE = {"en": 0.40, "he": 0.20, "ar": 0.25, "ru": 0.15}
 RELEVANT_SHARE = 0.3
