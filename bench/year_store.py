@@ -26,6 +26,7 @@ Stores grow in place: 10k is measured, then grown to 100k and measured, and so o
   Hebrew and an Arabic word, p50/p95 over up to SEARCH_REPEATS requests (fewer when a request is slow).
 
 Run:  .venv/bin/python bench/year_store.py [--sizes 10000,100000,1000000] [--backends sqlite,postgresql]
+      [--existing] [--pg-database NAME]   (--existing grows and measures the store a previous run left)
 Needs build/demo-archive (`make archive`) and, for PostgreSQL, the server at 127.0.0.1:5432 (trust auth).
 """
 
