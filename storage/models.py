@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy import false as sa_false
+from sqlalchemy import false as sa_false, text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -115,6 +115,8 @@ class Article(Base):
         Index("ix_articles_title_key", "title_key"),
         Index("ix_articles_outlet_first_seen", "outlet", "first_seen"),  # each outlet's newest article (digest health)
         Index("ix_articles_outlet_status_relevant", "outlet", "status", "relevant"),  # the run's store report, from the index
+        # repo.titles_around: an outlet's articles within days of a new one (Google News headline matching)
+        Index("ix_articles_outlet_published_or_seen", "outlet", sql_text("coalesce(published_at, first_seen)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -199,3 +199,16 @@ def test_the_store_report_is_covered_by_an_index(sessions) -> None:  # type: ign
                 "EXPLAIN QUERY PLAN SELECT outlet, count(*), sum(status = 'full'), sum(coalesce(relevant, 0)) "
                 "FROM articles GROUP BY outlet ORDER BY outlet")))
             assert "COVERING INDEX ix_articles_outlet_status_relevant" in plan
+
+
+def test_the_headline_window_is_an_index_range(sessions) -> None:  # type: ignore[no-untyped-def]
+    """repo.titles_around runs for every new article: it must not read all of the outlet's rows."""
+    with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":  # the inspector does not list expression indexes
+            definition = session.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_articles_outlet_published_or_seen'"))
+            assert "(outlet, COALESCE(published_at, first_seen))" in definition
+        else:
+            plan = " ".join(str(row[-1]) for row in session.execute(text(
+                "EXPLAIN QUERY PLAN SELECT id, title FROM articles WHERE outlet = 'x' "
+                "AND coalesce(published_at, first_seen) >= '2026-01-01' AND coalesce(published_at, first_seen) <= '2026-01-07'")))
+            assert "USING INDEX ix_articles_outlet_published_or_seen (outlet=? AND <expr>>? AND <expr><?)" in plan
