@@ -26,6 +26,7 @@ Stores grow in place: 10k is measured, then grown to 100k and measured, and so o
   Hebrew and an Arabic word, p50/p95 over up to SEARCH_REPEATS requests (fewer when a request is slow).
 
 Run:  .venv/bin/python bench/year_store.py [--sizes 10000,100000,1000000] [--backends sqlite,postgresql]
+      [--existing] [--pg-database NAME]   (--existing grows and measures the store a previous run left)
 Needs build/demo-archive (`make archive`) and, for PostgreSQL, the server at 127.0.0.1:5432 (trust auth).
 """
 
@@ -155,11 +156,15 @@ def make_batch(pools: dict[str, Pool], start: int, count: int, now: datetime, in
     return records, seen, band_hashes(values, index.bands, index.rows)
 
 
-def grow(sessions, pools: dict[str, Pool], have: int, target: int, now: datetime) -> float:  # type: ignore[no-untyped-def]
-    """Bulk-insert articles have..target-1; returns seconds."""
+def grow(sessions, pools: dict[str, Pool], have: int, target: int, now: datetime) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Bulk-insert articles have..target-1; returns (wall, CPU of this process) seconds.
+
+    The database server's own CPU (PostgreSQL: the search-document trigger and the trigram index) is in the wall
+    time only; on a shared, overloaded machine the wall time is mostly waiting for a core.
+    """
     index = NearDupIndex()
     rng = random.Random(have)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for start in range(have, target, BATCH):
         count = min(BATCH, target - start)
         records, seen, bands = make_batch(pools, start, count, now, index, rng)
@@ -168,7 +173,7 @@ def grow(sessions, pools: dict[str, Pool], have: int, target: int, now: datetime
         if (start // BATCH) % 20 == 0:
             done = start + count
             print(f"    {done:>9,} stored  {time.perf_counter() - started:7.1f} s", flush=True)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 def timed_command(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
@@ -304,7 +309,7 @@ def search_latencies(settings: Settings, sessions) -> dict[str, tuple[float, flo
     return found
 
 
-def fresh_store(backend: str, existing: bool) -> str:
+def fresh_store(backend: str, existing: bool, pg_database: str) -> str:
     WORKDIR.mkdir(parents=True, exist_ok=True)
     if backend == "sqlite":
         path = WORKDIR / "sqlite.db"
@@ -312,13 +317,13 @@ def fresh_store(backend: str, existing: bool) -> str:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
     if existing:
-        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_database}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{pg_database}"'))
     admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_database}"
 
 
 def write_config(backend: str, url: str) -> Path:
@@ -329,8 +334,8 @@ def write_config(backend: str, url: str) -> Path:
     return config
 
 
-def bench_backend(backend: str, sizes: list[int], pools: dict[str, Pool], existing: bool) -> None:
-    url = fresh_store(backend, existing)
+def bench_backend(backend: str, sizes: list[int], pools: dict[str, Pool], existing: bool, pg_database: str) -> None:
+    url = fresh_store(backend, existing, pg_database)
     config = write_config(backend, url)
     engine = make_engine(url)
     upgrade(engine)
@@ -344,8 +349,10 @@ def bench_backend(backend: str, sizes: list[int], pools: dict[str, Pool], existi
     for position, size in enumerate(sizes):
         print(f"\n== {backend}: growing the store to {size:,} articles", flush=True)
         if size > have:
-            seconds = grow(sessions, pools, have, size, now)
-            print(f"  bulk insert {size - have:,} articles: {seconds:.1f} s ({1e6 * seconds / max(1, size - have):.0f} µs/article)")
+            seconds, cpu = grow(sessions, pools, have, size, now)
+            added = max(1, size - have)
+            print(f"  bulk insert {size - have:,} articles: {seconds:.1f} s wall ({1e6 * seconds / added:.0f} µs/article), "
+                  f"{cpu:.1f} s CPU in this process ({1e6 * cpu / added:.0f} µs/article)")
             have = size
         if backend == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -375,6 +382,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated store sizes, grown in order")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--existing", action="store_true", help="measure (and grow) the store a previous run left")
+    parser.add_argument("--pg-database", default=PG_DATABASE, help="the PostgreSQL database to (re)create or reuse")
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
     if not (ARCHIVE / "recorded-outlets.warc.gz").exists():
@@ -382,7 +390,7 @@ def main() -> None:
     pools = load_pools()
     print("sentence pools: " + ", ".join(f"{lang} {len(pool.sentences)}" for lang, pool in pools.items()))
     for backend in args.backends.split(","):
-        bench_backend(backend, sizes, pools, args.existing)
+        bench_backend(backend, sizes, pools, args.existing, args.pg_database)
 
 
 if __name__ == "__main__":

@@ -92,6 +92,7 @@ class NewsSpider(scrapy.Spider):
         stats.inc_value("leads/found", len(leads))
         if not leads:
             stats.inc_value("listing/empty")
+        self.context.recall(self.name, self.outlet.name, [url_key(canonical_url(lead.url)) for lead in leads])
         for lead in leads:
             yield from self.route_lead(lead)
 

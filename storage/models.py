@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy import false as sa_false
+from sqlalchemy import false as sa_false, text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -121,6 +121,8 @@ class Article(Base):
         Index("ix_articles_language", "language"),  # the review UI's language choices, without reading every article
         # The review queue's filters in its newest-first order: its walk reads the index, not every article's text.
         Index("ix_articles_queue", "first_seen", "id", "review_status", "duplicate_of_id", "relevance_score", "starred", "outlet", "language"),
+        # repo.titles_around: an outlet's articles within days of a new one (Google News headline matching)
+        Index("ix_articles_outlet_published_or_seen", "outlet", sql_text("coalesce(published_at, first_seen)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -367,14 +367,23 @@ def url_key_of(session: Session, article_id: int) -> str:
     return session.scalars(select(Article.url_key).where(Article.id == article_id)).one()
 
 
-def known_articles(session: Session, outlet: str) -> dict[str, tuple[datetime, datetime | None, str]]:
-    """url_key -> (first_seen, last_checked, status) for every URL (and alias) of an outlet's articles."""
-    rows = session.execute(
-        select(UrlAlias.url_key, Article.first_seen, Article.last_checked, Article.status)
-        .join(Article, Article.id == UrlAlias.article_id)
-        .where(Article.outlet == outlet)
-    )
-    return {key: (first, checked, status) for key, first, checked, status in rows}
+# URL keys per lookup: one listing's leads in a few indexed statements, well under SQLite's parameter limit.
+KNOWN_LOOKUP_CHUNK = 500
+
+
+def known_articles(session: Session, outlet: str, url_keys: Iterable[str]) -> dict[str, tuple[datetime, datetime | None, str]]:
+    """url_key -> (first_seen, last_checked, status) for those of `url_keys` that are URLs (or aliases) of the outlet's
+    articles. Looked up by key, so the cost follows the listing, not the size of the store."""
+    keys = sorted(set(url_keys))
+    known: dict[str, tuple[datetime, datetime | None, str]] = {}
+    for start in range(0, len(keys), KNOWN_LOOKUP_CHUNK):
+        rows = session.execute(
+            select(UrlAlias.url_key, Article.first_seen, Article.last_checked, Article.status)
+            .join(Article, Article.id == UrlAlias.article_id)
+            .where(UrlAlias.url_key.in_(keys[start : start + KNOWN_LOOKUP_CHUNK]), Article.outlet == outlet)
+        )
+        known.update({key: (first, checked, status) for key, first, checked, status in rows})
+    return known
 
 
 def find_by_content_hash(session: Session, content_hash: str) -> int | None:

@@ -65,6 +65,7 @@ class CrawlContext:
         self.engine = make_engine(settings.storage.url, statement_timeout_s=settings.storage.statement_timeout_s)
         self.sessions = make_session_factory(self.engine)
         self.run_ids: dict[str, int] = {}
+        # Per spider, the stored state of the leads its listings named this run (looked up listing by listing).
         self.known: dict[str, dict[str, tuple[datetime, datetime | None, str]]] = {}
         self.validators: dict[str, tuple[str, str | None, str | None]] = {}
         self.explicit_hosts: set[tuple[str, str, int | None]] = set()  # (scheme, host, port) the sources point at
@@ -80,7 +81,7 @@ class CrawlContext:
                 session, outlet.name, title=outlet.title, language=outlet.language, routes=outlet.routes, enabled=outlet.enabled
             )
             self.run_ids[spider.name] = repo.start_run(session, spider.name, pid=os.getpid(), node=socket.gethostname())
-            self.known[spider.name] = repo.known_articles(session, outlet.name)
+        self.known[spider.name] = {}
         self.crawler.stats.set_value("coverwatch/run_id", self.run_ids[spider.name])
 
     def close(self, spider: Any, reason: str) -> None:
@@ -189,6 +190,18 @@ class CrawlContext:
             # Scrapy's HTTP handler cancels a body over DOWNLOAD_MAXSIZE (declared or streamed) with this error.
             return "too_large", None, f"response exceeded the size limit (DOWNLOAD_MAXSIZE): {str(exc)[:200]}"
         return "download_error", None, f"{type(exc).__name__}: {text[:300]}"
+
+    def recall(self, source: str, outlet: str, keys: list[str]) -> None:
+        """Look up the stored state of a listing's leads (before should_fetch is asked about them)."""
+        known = self.known.setdefault(source, {})
+        missing = [key for key in keys if key not in known]
+        if not missing or self.storage_error is not None:
+            return
+        try:
+            with self.sessions() as session:
+                known.update(repo.known_articles(session, outlet, missing))
+        except STORAGE_ERRORS as error:
+            self.storage_lost(error)
 
     def should_fetch(self, source: str, key: str, lead: Lead) -> bool:
         known = self.known.get(source, {}).get(key)

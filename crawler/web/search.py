@@ -19,12 +19,9 @@ from sqlalchemy import ColumnElement, Integer, and_, any_, bindparam, column, fu
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from crawler.textnorm import strip_marks
+from crawler.textnorm import fold_for_search
 from storage.models import Article
 
-# Must match FOLDED in storage/migrations/versions/0003_search.py (a test checks they agree).
-SEARCH_FOLDS = {"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627", "\u0649": "\u064a", "\u0629": "\u0647"}
-_FOLD_TABLE = str.maketrans(SEARCH_FOLDS)
 # The trigram index can only answer terms of at least three characters; shorter ones are scanned with LIKE.
 TRIGRAM = 3
 # A search box is not a bulk interface: enough terms for a phrase, short enough to keep queries cheap.
@@ -38,11 +35,6 @@ ALIGNED_RANGE = 4
 SQLITE_IDS_PER_STATEMENT = 500
 
 _fts = table("articles_fts", column("rowid", Integer), column("title"), column("body"))
-
-
-def fold_for_search(text: str) -> str:
-    """The folding the index applies (minus case, which the tokenizer/ILIKE handle)."""
-    return strip_marks(text).translate(_FOLD_TABLE)
 
 
 def search_terms(query: str) -> list[str]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crawler.dedup.fingerprint import content_hash, signature
 from crawler.dedup.index import NearDupIndex
@@ -51,4 +52,31 @@ def test_bulk_insert_writes_rows_versions_aliases_and_bands(db_url: str) -> None
         shared = NearDupIndex(store=BandTable(session))
         assert [key for key, _ in shared.query(signature(TASS[1] + " (TASS)"))] == [str(ids[1])]
         assert str(copy_id) not in shared
+    engine.dispose()
+
+
+def test_bulk_insert_indexes_for_search_as_a_single_store_does(db_url: str) -> None:
+    """The bulk path writes the search index itself (SQLite) or through the trigger (PostgreSQL): same result."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    pointed = "הַמֶּמְשָׁלָה אִשְּׁרָה · أعلنت الحكومةُ الفلسطينيـة إلى \u200fموسكو"  # niqqud, harakat, tatweel, bidi mark
+    records = [
+        repo.ArticleRecord(url_key=f"search{n}", url=f"https://example.com/{n}", outlet="reuters", title=f"Title {pointed}",
+                           text=pointed, lead="Lead أولى", language="ar")
+        for n in range(2)
+    ]
+    with sessions.begin() as session:
+        single = repo.store_article(session, records[0]).article_id
+        [bulk] = insert_new_articles(session, records[1:], [SEEN], [[]])
+    with sessions.begin() as session:  # the insert trigger is back: a later single store is still indexed
+        later = repo.store_article(session, replace(records[0], url_key="later", url="https://example.com/later")).article_id
+    with sessions() as session:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT title, body FROM articles_fts WHERE rowid = :id"
+        else:
+            query = "SELECT search_document, '' FROM articles WHERE id = :id"
+        indexed = {article_id: tuple(session.execute(text(query), {"id": article_id}).one()) for article_id in (single, bulk, later)}
+        assert indexed[bulk] == indexed[single] == indexed[later]
+        assert "الحكومه" in indexed[bulk][0] + indexed[bulk][1] and "הממשלה" in indexed[bulk][0] + indexed[bulk][1]
     engine.dispose()

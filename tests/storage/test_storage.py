@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from storage import repo
 from storage.db import StorageUnavailable, check_connection, make_engine, make_session_factory, upgrade
@@ -94,6 +94,18 @@ def test_aliases_resolve_to_one_article(sessions) -> None:  # type: ignore[no-un
         assert repo.resolve_alias(session, ["alias1", "nope"]) == {"alias1": stored.article_id}
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(UrlAlias)) == 2
+
+
+def test_known_articles_are_looked_up_by_key_within_the_outlet(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        repo.store_article(session, _record(aliases=[("alias1", "https://www.ynetnews.com/article/abc?utm_source=rss")]))
+        repo.store_article(session, _record(url_key="k2", url="https://www.reuters.com/x", outlet="reuters", content_hash="h2"))
+    with sessions() as session:
+        many = [f"absent{n}" for n in range(repo.KNOWN_LOOKUP_CHUNK)]  # past one chunk: every chunk is asked
+        known = repo.known_articles(session, "ynetnews", [*many, "alias1", "k1", "k2"])
+    assert set(known) == {"k1", "alias1"}  # k2 belongs to another outlet
+    first_seen, last_checked, status = known["alias1"]
+    assert status == "full" and last_checked is not None and first_seen.tzinfo is not None
 
 
 def test_lock_is_exclusive_until_released_or_expired(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -211,3 +223,16 @@ def test_older_rows_dated_by_a_day_become_dates_again(db_url: str) -> None:
     # A midnight from a declared timestamp is a time; a textual date with its time of day stays timed.
     assert flags == {"day": True, "url": True, "timed": False, "declared": False}
     engine.dispose()
+
+
+def test_the_headline_window_is_an_index_range(sessions) -> None:  # type: ignore[no-untyped-def]
+    """repo.titles_around runs for every new article: it must not read all of the outlet's rows."""
+    with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":  # the inspector does not list expression indexes
+            definition = session.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_articles_outlet_published_or_seen'"))
+            assert "(outlet, COALESCE(published_at, first_seen))" in definition
+        else:
+            plan = " ".join(str(row[-1]) for row in session.execute(text(
+                "EXPLAIN QUERY PLAN SELECT id, title FROM articles WHERE outlet = 'x' "
+                "AND coalesce(published_at, first_seen) >= '2026-01-01' AND coalesce(published_at, first_seen) <= '2026-01-07'")))
+            assert "USING INDEX ix_articles_outlet_published_or_seen (outlet=? AND <expr>>? AND <expr><?)" in plan

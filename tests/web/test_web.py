@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from crawler.config import ConfigError, Settings
 from crawler.digest.run import produce_digest
 from crawler.web import create_app
-from crawler.web.search import SEARCH_FOLDS, search_terms, term_spans
+from crawler.textnorm import SEARCH_FOLDS
+from crawler.web.search import search_terms, term_spans
 from crawler.web.security import check_bind
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Article, Digest
