@@ -1,6 +1,6 @@
 """Site-split extraction figures: publication day, body F1, title exact, author-set exact, vs bare trafilatura.
 
-Usage: .venv/bin/python bench/extraction_heldout.py [--verbose] [--only day|body|title|authors]
+Usage: .venv/bin/python bench/extraction_heldout.py [--verbose] [--only day|body|title|authors] [--sets NAME ...]
 
 Every page of the development sets is put in one of two halves by its *site* (a stable hash of the publisher's
 name), never by page, so that a site's pages are all tuned on or all reported on:
@@ -15,6 +15,14 @@ Sets (../shared/benchmarks, see its README; pages belong to their publishers):
   from a site: they are left out.
 - newspaper4k_dev: body = txt/, title, authors, publish_date from metadata/.
 - dates_dev (htmldate's cache): publication day only.
+- trafilatura_eval: extraction_dev's pages (trafilatura's evaluation set) with the title, author and date that
+  trafilatura's authors wrote into its evaluation data by hand; no body (the set has snippets, not whole texts:
+  bench/extraction_quality.py scores them). Its authors are read like a byline; usernames and agency codes
+  with digits drop out as in Readability's bylines.
+- fundus: the shared fixtures' pages that come with fundus's expected output (`*_expected_fundus.json`, beside
+  the page): body = summary, subheadings and paragraphs; title; authors; publishing date. The page's version
+  of the expected output is the one whose title the page holds; its URL is the page's canonical link.
+Every figure is printed for all sets together and for each set apart (`--sets` runs some of them only).
 Measures:
 - day: the publisher's local day (coverwatch's `published_at` in the page's own offset; trafilatura's date)
   equals the true day as the page states it; pages without a true date are skipped;
@@ -33,6 +41,7 @@ import json
 import logging
 import re
 import sys
+import tarfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -62,6 +71,8 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 _BYLINE_NOISE = re.compile(r"^(?:by|par|von|written by|edited by|por)\s+", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|\n|\s+and\s+|\s+&\s+|\s+und\s+|\s+et\s+|\s+y\s+)\s*", re.IGNORECASE)
+# A day written year, month, day with any separators and unpadded parts (two of trafilatura's hand-written dates).
+_LOOSE_DAY = re.compile(r"^(\d{4})\D(\d{1,2})\D(\d{1,2})$")
 
 
 @dataclass
@@ -94,9 +105,11 @@ class Found:
 class Scores:
     values: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)  # (measure, half, system)
 
-    def add(self, measure: str, half: str, system: str, value: float) -> None:
-        for key in ((measure, half, system), (measure, "all", system)):
-            self.values.setdefault(key, []).append(value)
+    def add(self, measure: str, page: Page, system: str, value: float) -> None:
+        """Count the value for the page's half and for all, over all sets and within the page's set."""
+        for group in ("", f"{page.set_name}/"):
+            for half in (page.half, "all"):
+                self.values.setdefault((measure, group + half, system), []).append(value)
 
     def mean(self, measure: str, half: str, system: str) -> tuple[float, int]:
         values = self.values.get((measure, half, system), [])
@@ -190,6 +203,67 @@ def dates_pages() -> Iterator[Page]:
         )
 
 
+def trafilatura_eval_pages() -> Iterator[Page]:
+    root = BENCHMARKS / "extraction_dev"
+    truth = json.loads((root / "evaldata.json").read_text(encoding="utf-8"))
+    by_file = {expected["file"]: (url, expected) for url, expected in truth.items()}
+    for archive in ("eval_pages.tgz", "cache_pages.tgz"):
+        with tarfile.open(root / archive) as tar:
+            for member in tar:
+                found = by_file.get(Path(member.name).name) if member.isfile() else None
+                if found is None:
+                    continue
+                url, expected = found
+                loose_day = _LOOSE_DAY.match(expected.get("date") or "")
+                author = expected.get("author")
+                yield Page(
+                    "trafilatura_eval",
+                    site_of(url),
+                    expected["file"],
+                    tar.extractfile(member).read(),
+                    url,
+                    day="-".join((loose_day[1], loose_day[2].zfill(2), loose_day[3].zfill(2))) if loose_day else None,
+                    title=expected.get("title") or None,
+                    authors=clean_byline("; ".join(author) if isinstance(author, list) else author),
+                )
+
+
+def fundus_pages() -> Iterator[Page]:
+    for truth_path in sorted((SHARED / "fixtures").rglob("*_expected_fundus.json")):
+        versions = json.loads(truth_path.read_text(encoding="utf-8")).values()
+        for html_path in sorted(truth_path.parent.glob("*.html")):
+            html = html_path.read_bytes()
+            text = html.decode("utf-8", errors="replace")
+            canonical = lxml_html.fromstring(html).xpath("//link[@rel='canonical']/@href")
+            for expected in versions:
+                if not canonical or expected["title"] not in text:
+                    continue
+                body = expected["body"]
+                blocks = list(body.get("summary", []))
+                for section in body.get("sections", []):
+                    blocks += [*section["headline"], *section["paragraphs"]]
+                yield Page(
+                    "fundus",
+                    site_of(canonical[0]),
+                    html_path.name,
+                    html,
+                    canonical[0],
+                    day=(expected.get("publishing_date") or "")[:10] or None,
+                    body="\n".join(blocks),
+                    title=expected["title"],
+                    authors=name_set(expected.get("authors") or []) or None,
+                )
+
+
+SETS: dict[str, Callable[[], Iterator[Page]]] = {
+    "readability": readability_pages,
+    "newspaper4k": newspaper_pages,
+    "dates": dates_pages,
+    "trafilatura_eval": trafilatura_eval_pages,
+    "fundus": fundus_pages,
+}
+
+
 def coverwatch(page: Page) -> Found:
     article = extract_html(page.html, page.url)
     local = article.published.local_isoformat()
@@ -230,18 +304,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="list the pages coverwatch gets wrong")
     parser.add_argument("--only", choices=sorted(TARGETS), help="print misses of this measure only")
+    parser.add_argument("--sets", nargs="+", choices=sorted(SETS), default=list(SETS), help="the sets to run (default: all)")
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)
     if not BENCHMARKS.is_dir():
         sys.exit(f"development sets not found at {BENCHMARKS}")
     systems: dict[str, Callable[[Page], Found]] = {"coverwatch": coverwatch, "trafilatura": bare_trafilatura}
     scores = Scores()
-    pages = [*readability_pages(), *newspaper_pages(), *dates_pages()]
+    pages = [page for name in args.sets for page in SETS[name]()]
     for page in pages:
         results = {name: score_page(page, system(page)) for name, system in systems.items()}
         for name, measured in results.items():
             for measure, value in measured.items():
-                scores.add(measure, page.half, name, value)
+                scores.add(measure, page, name, value)
         if args.verbose:
             for measure, value in results["coverwatch"].items():
                 if (args.only in (None, measure)) and value < (0.9 if measure == "body" else 1.0):
@@ -249,12 +324,22 @@ def main() -> None:
                     print(f"miss {measure:<7} {page.half:<6} {page.set_name}/{page.name} cw={value:.3f} traf={other:.3f}")
     sites = {half: len({p.site for p in pages if p.half == half}) for half in ("tune", "report")}
     print(f"{len(pages)} pages; sites: {sites['tune']} tune, {sites['report']} report (split by site, not by page)")
+    print_table(scores, "")
+    for name in args.sets:
+        set_pages = [page for page in pages if page.set_name == name]
+        print(f"\n{name}: {len(set_pages)} pages from {len({page.site for page in set_pages})} sites")
+        print_table(scores, f"{name}/")
+
+
+def print_table(scores: Scores, group: str) -> None:
+    """One row per measure and half of the group ("" for all sets, "<set>/" for one); measures it lacks are left out."""
     print(f"{'measure':<8} {'half':<7} {'n':>4} {'coverwatch':>11} {'trafilatura':>12}  target")
     for measure in ("day", "body", "title", "authors"):
         for half in ("tune", "report", "all"):
-            ours, count = scores.mean(measure, half, "coverwatch")
-            theirs, _ = scores.mean(measure, half, "trafilatura")
-            print(f"{measure:<8} {half:<7} {count:>4} {ours:>11.3f} {theirs:>12.3f}  {TARGETS[measure]}")
+            ours, count = scores.mean(measure, group + half, "coverwatch")
+            theirs, _ = scores.mean(measure, group + half, "trafilatura")
+            if count or not group:
+                print(f"{measure:<8} {half:<7} {count:>4} {ours:>11.3f} {theirs:>12.3f}  {TARGETS[measure]}")
 
 
 if __name__ == "__main__":
