@@ -15,12 +15,18 @@ Figures are printed per language for whole documents (pages, feed items, headlin
 (one paragraph cut out of a longer text) separately, then for the two halves of the set: `tune`, the items
 the scoring rules were written against, and `heldout`, items added after the rules were frozen and never
 used to change them. The held-out figure is the one to trust; the tuning figure is fitted.
+
+Last, every item is put in one of two halves by its *site* (the host of the first URL in `source`, or its first
+word: "AP", "fixtures/ynetnews/..."), a stable hash sending one site in three to `report`: rules may be tuned on
+the `tune` sites only, and the `report` sites stand in for outlets never seen (as bench/extraction_heldout.py
+does for extraction). Per-language P/R is printed for the report sites, the tune sites and all.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import random
 import re
@@ -443,6 +449,20 @@ def _fmt(x: float | None) -> str:
 
 
 WEB_ID_PREFIXES = tuple(f"{lang}-web-" for lang in LANGS)
+# One site in REPORT_MODULUS goes to the report half (stable: sha1 of the site name), as in bench/extraction_heldout.py.
+REPORT_MODULUS = 3
+_SOURCE_HOST = re.compile(r"https?://([^/\s]+)")
+
+
+def site_of(source: str) -> str:
+    """The publisher an item comes from: the host of its first URL, else the first word of its source."""
+    m = _SOURCE_HOST.search(source)
+    name = m.group(1) if m else re.split(r"[\s,]+", source.strip())[0]
+    return re.sub(r"^(?:www|m|amp)\.", "", name.lower())
+
+
+def in_report_half(source: str) -> bool:
+    return int(hashlib.sha1(site_of(source).encode("utf-8")).hexdigest(), 16) % REPORT_MODULUS == 0
 Row = tuple[dict[str, Any], bool, bool]  # (item, our decision, the naive rule's decision)
 
 
@@ -508,6 +528,11 @@ def evaluate(items: list[dict[str, Any]], threshold: float | None, show_errors: 
                [r for r in web if r[0].get("split") == SPLIT_HELDOUT])
         _table(f"\n[web excerpts ({WEB_PATH.name}), tuning half]",
                [r for r in web if r[0].get("split") != SPLIT_HELDOUT])
+    report = [r for r in rows if in_report_half(r[0]["source"])]
+    sites = {site_of(r[0]["source"]) for r in rows}
+    report_sites = {site_of(r[0]["source"]) for r in report}
+    _table(f"\n[site split, report half ({len(report_sites)} of {len(sites)} sites): never tuned on]", report)
+    _table("\n[site split, tune half]", [r for r in rows if not in_report_half(r[0]["source"])])
     _table("\n[all items]", rows)
     by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for it, _, _ in rows:
@@ -518,7 +543,8 @@ def evaluate(items: list[dict[str, Any]], threshold: float | None, show_errors: 
     print(f"scored in {elapsed:.2f}s")
     if show_errors:
         for it, rel in errors:
-            print(f"  WRONG {it['id']} gold={it['relevant']} ({it['category']}, {it.get('split', SPLIT_TUNE)}): "
+            half = "report site" if in_report_half(it["source"]) else "tune site"
+            print(f"  WRONG {it['id']} gold={it['relevant']} ({it['category']}, {it.get('split', SPLIT_TUNE)}, {half}): "
                   f"{rel.explanation}")
         for it, rel in borderline:
             print(f"  borderline {it['id']}: {rel.explanation}")

@@ -12,10 +12,9 @@ from urllib.parse import quote_plus, urlencode, urljoin
 
 from lxml import html as lxml_html
 
-from crawler.extract.timestamps import parse_iso_date
+from crawler.extract.timestamps import listing_date
 from crawler.discover.feeds import Lead, ListingError, parse_feed
 from crawler.discover.jsonlisting import load_listing_json
-from crawler.model import DateEvidence
 from crawler.discover.sitemaps import SitemapResult, parse_sitemap
 
 
@@ -143,14 +142,13 @@ class JSONAPI:
             link = _join(url, _text(_dig(item, mapping.get("url", "url"))))
             if not link:
                 continue
-            date = parse_iso_date(_dig(item, mapping.get("date", "date")))
             leads.append(
                 Lead(
                     url=link,
                     route=self.route,
                     title=_text(_dig(item, mapping.get("title", "title"))),
                     lead=_text(_dig(item, mapping.get("lead", "lead"))),
-                    published=DateEvidence(date, self.route) if date else None,
+                    published=listing_date(_dig(item, mapping.get("date", "date")), self.route),
                     language=_text(_dig(item, mapping["language"])) if "language" in mapping else None,
                     publisher_domain=_text(_dig(item, mapping["domain"])) if "domain" in mapping else None,
                 )

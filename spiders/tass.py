@@ -17,10 +17,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from crawler.extract.timestamps import parse_iso_date
+from crawler.extract.timestamps import listing_date
 from crawler.discover.feeds import Lead, ListingError
 from crawler.discover.jsonlisting import load_listing_json
-from crawler.model import DateEvidence
 from spiders.cross_outlet import topic_terms
 from spiders.outlet import Outlet
 from spiders.sources import JSONAPI, ListingRequest, ListingResult, RSSFeed, Sitemap
@@ -81,14 +80,13 @@ def parse_section_list(body: bytes, base: str = TASS_COM, route: str = "section_
     for item in items:
         if not isinstance(item, dict) or not item.get("link"):
             continue
-        date = parse_iso_date(item.get("date"))
         leads.append(
             Lead(
                 url=urljoin(base + "/", str(item["link"])),
                 route=route,
                 title=(str(item.get("title") or "").strip() or None),
                 lead=(str(item.get("lead") or "").strip() or None),
-                published=DateEvidence(date, route) if date else None,
+                published=listing_date(item.get("date"), route),
                 language="en",
             )
         )

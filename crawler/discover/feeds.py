@@ -13,6 +13,7 @@ from calendar import timegm
 import feedparser
 from charset_normalizer import from_bytes
 
+from crawler.extract.timestamps import listing_date
 from crawler.model import DateEvidence
 
 _XML_DECL_ENCODING = re.compile(rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])([A-Za-z0-9_.:-]+)(["'])""")
@@ -90,8 +91,12 @@ def _as_utf8_document(text: str) -> bytes:
 
 
 def _entry_date(entry: feedparser.FeedParserDict) -> DateEvidence | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+    """The entry's date with the offset the feed stated; feedparser's own parse (UTC) when only it can read it."""
+    for key in ("published", "updated", "created"):
+        stated = listing_date(entry.get(key), "feed")
+        if stated is not None:
+            return stated
+        parsed = entry.get(f"{key}_parsed")
         if parsed:
             try:
                 return DateEvidence(datetime.fromtimestamp(timegm(parsed), tz=timezone.utc), "feed")

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from crawler.extract.timestamps import parse_iso_date
+from crawler.extract.timestamps import listing_date, parse_iso_date
 from crawler.discover.feeds import Lead, ListingError, declares_entities
-from crawler.model import DateEvidence
 
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 MAX_UNZIPPED_BYTES = 50_000_000  # the sitemap protocol caps a file at 50 MB uncompressed
@@ -73,14 +72,14 @@ def parse_sitemap(body: bytes, *, route: str = "sitemap") -> SitemapResult:
         loc = fields.get("loc")
         if not loc:
             continue
-        published = parse_iso_date(fields.get("news:publication_date"))
+        published = listing_date(fields.get("news:publication_date"), "sitemap:news")
         lastmod = parse_iso_date(fields.get("lastmod"))
         result.leads.append(
             Lead(
                 url=loc,
                 route=route,
                 title=fields.get("news:title"),
-                published=DateEvidence(published, "sitemap:news") if published else None,
+                published=published,
                 modified=lastmod,
                 language=fields.get("news:language"),
                 keywords=[k.strip() for k in fields.get("news:keywords", "").split(",") if k.strip()],

@@ -84,11 +84,13 @@ def resolve_published(
             notes.append(f"date: {source} {local_day} is later than the URL's date {url_day}; using the URL's")
             return DateEvidence(_midnight(url_day), "url", True, date_only=True)
         suffix = NAIVE_SUFFIX if naive else ""
-        return DateEvidence(value, source + suffix, False, declared.offset_minutes, declared.date_only)
+        offset = declared.offset_minutes or _local_offset_of_same_instant(value, structured)
+        return DateEvidence(value, source + suffix, False, offset if offset else declared.offset_minutes, declared.date_only)
     if feed_date is not None and feed_date.value is not None:
         value = aware_utc(feed_date.value)
         if value is not None and plausible(value, now, naive=False):
-            return DateEvidence(value, feed_date.source, feed_date.uncertain)
+            # The listing's stated offset and bare-day flag travel with it: its local day is the publisher's.
+            return DateEvidence(value, feed_date.source, feed_date.uncertain, feed_date.offset_minutes, feed_date.date_only)
         notes.append(f"date: ignored implausible {feed_date.source} value {feed_date.value.isoformat()}")
     # htmldate's quick search (markup, URL, common patterns) first; its extensive search (whole-page patterns,
     # dateparser on every date-like string) costs 3-10x more and runs only when nothing else is found.
@@ -114,6 +116,19 @@ def resolve_published(
         notes.append("date: htmldate gave only a month (day 1), nothing better found")
         return DateEvidence(found, "htmldate:coarse", True, date_only=True)
     return DateEvidence(None, "none", True)
+
+
+def _local_offset_of_same_instant(instant: datetime, structured: Sequence[tuple[str, Any]]) -> int | None:
+    """The publisher's offset from another declared field stating the same instant in local time.
+
+    JSON-LD often gives the instant in UTC ("2017-02-24T01:18:13Z") while `article:published_time` says it on
+    the publisher's clock ("2017-02-23T17:18:13-08:00"): same moment, and only the second tells the local day.
+    """
+    for _source, raw in structured:
+        declared = read_declared_date(raw)
+        if declared is not None and declared.offset_minutes and declared.value == instant:
+            return declared.offset_minutes
+    return None
 
 
 def date_in_url(url: str | None) -> date | None:

@@ -150,6 +150,9 @@ def explain(
     if report.source_credit:
         names = ", ".join(sorted({fields[h.field][h.start : h.end] for h in report.source_credit}))
         notes.append(f"source credit ignored ({names})")
+    if report.host:
+        names = ", ".join(sorted({fields[h.field][h.start : h.end] for h in report.host}))
+        notes.append(f"host country of a foreign mission ignored ({names})")
     if report.unconfirmed:
         names = ", ".join(sorted({fields[h.field][h.start : h.end] for h in report.unconfirmed}))
         notes.append(f"ambiguous word without context ignored ({names})")

@@ -11,6 +11,11 @@ A dateline opens a paragraph and is built from a few parts, in any of the agenci
 
 `dateline_spans(text)` finds them at the start of every paragraph. The parts are parsed one by one rather than
 matched as one pattern per agency, so a new agency or a new order of the same parts needs no new rule.
+
+The shortest house style is the place alone and a dash: `موسكو - ...`, `מוסקבה — ...`, `Moscow — ...`. Any
+word can open a paragraph that way ("Hamas - the group that rules Gaza"), so `bare_place_spans(text)` only
+says where such an opening is; the caller drops a mention there when its name is a place (profile groups
+marked `place = true`), never an actor's name.
 """
 
 from __future__ import annotations
@@ -63,6 +68,9 @@ _AGENCY_BARE = re.compile(r"(?P<name>[^\W\d_][^\W\d_\-]*(?:[ \-][^\W\d_][^\W\d_]
 # The dash, colon or hyphen that ends a dateline, with the spaces around it.
 _END = re.compile(r"\s*(?:—|–|--|-|:)\s*")
 _RTL = re.compile(r"[\u0590-\u06ff]")
+# A place of one or two words opening a paragraph, then a dash with spaces around it (a hyphen inside a word,
+# "Ростов-на-Дону", is no dash).
+_BARE_PLACE = re.compile(r"[\s\"«“„]*(?P<place>[^\W\d_]+(?: [^\W\d_]+)?)\s+(?:—|–|--|-)\s")
 
 
 def _known(name: str) -> bool:
@@ -143,5 +151,18 @@ def dateline_spans(text: str) -> list[tuple[int, int]]:
         span = dateline_in(para)
         if span is not None:
             spans.append((offset + span[0], offset + span[1]))
+        offset += len(para) + 1
+    return spans
+
+
+def bare_place_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of one- or two-word openings followed by a dash, at the start of the text or of any
+    paragraph: a dateline when the words are a place ("موسكو - أفرجت حركة حماس ...")."""
+    spans = []
+    offset = 0
+    for para in text.split("\n"):
+        m = _BARE_PLACE.match(para)
+        if m:
+            spans.append((offset + m.start("place"), offset + m.end("place")))
         offset += len(para) + 1
     return spans

@@ -2,7 +2,8 @@
 
 `find_hits(fields, profile)` returns every alias occurrence in the title, lead and text, after
 * longest-match overlap resolution ("Russian foreign ministry" beats "Russian"),
-* dropping mentions inside a wire dateline ("MOSCOW (Reuters) -", "МОСКВА, 29 июня. /ТАСС/."; datelines.py),
+* dropping mentions inside a wire dateline ("MOSCOW (Reuters) -", "МОСКВА, 29 июня. /ТАСС/.", a place alone
+  before a dash: "موسكو -"; datelines.py),
 * dropping Russia named as a nationality ("два гражданина России") and state media credited as a source
   ("передает ТАСС"; mentions.py),
 * keeping ambiguous aliases (Arabic حماس = "enthusiasm") only with context.
@@ -16,8 +17,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from crawler.relevance.datelines import dateline_spans
-from crawler.relevance.mentions import nationality_mentions, source_credits
+from crawler.relevance.datelines import bare_place_spans, dateline_spans
+from crawler.relevance.mentions import (
+    POSTING_PREFIX_HE,
+    POSTING_PREPOSITIONS,
+    host_countries,
+    nationality_mentions,
+    source_credits,
+)
 from crawler.relevance.morphology import (
     SCRIPT_ARABIC,
     SCRIPT_CYRILLIC,
@@ -25,6 +32,7 @@ from crawler.relevance.morphology import (
     SCRIPT_LATIN,
     Token,
     arabic_unsuffixed,
+    normalize_word,
     russian_matches,
     russian_splits,
     tokenize,
@@ -75,6 +83,7 @@ class HitReport:
     term_hits: dict[str, list[Hit]]  # term list name -> occurrences (context words, damping words)
     nationality: list[Hit] = dc_field(default_factory=list)  # Russia named as people's nationality, dropped
     source_credit: list[Hit] = dc_field(default_factory=list)  # state media credited as a report's source, dropped
+    host: list[Hit] = dc_field(default_factory=list)  # Russia as the posting of another state's mission, dropped
 
 
 class AliasIndex:
@@ -226,22 +235,30 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
     raw: list[Hit] = []
     term_hits: dict[str, list[Hit]] = defaultdict(list)
     dateline: list[Hit] = []
+    places = {g.id for g in profile.groups if g.place}
     for name in FIELDS:
         text = fields.get(name) or ""
         ft, hits = scan_field(name, text, entity_index)
         scanned[name] = ft
         spans = dateline_spans(text) if name != "title" else []
+        bare = bare_place_spans(text) if name != "title" and places else []
         for h in hits:
-            (dateline if _in_spans(h, spans) else raw).append(h)
+            in_dateline = _in_spans(h, spans) or (h.alias.group in places and _in_spans(h, bare))
+            (dateline if in_dateline else raw).append(h)
         if term_index is not None:
             _, thits = scan_field(name, text, term_index, ft.tokens, per_group=True)
             for h in thits:
                 term_hits[h.alias.group].append(h)
     after_digit = {(h.field, h.first) for h in raw if h.first > 0 and scanned[h.field].tokens[h.first - 1].text.isdigit()}
-    nationality = nationality_mentions(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality},
-                                       after_digit)
+    people = {g.id for g in profile.groups if g.people}
+    nationality = [h for h in raw if h.alias.group in people]
+    nationality += nationality_mentions(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality},
+                                        after_digit)
     sources = source_credits(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.source})
-    dropped = {id(h) for h in (*nationality, *sources)}
+    after_posting = {(h.field, h.first) for h in raw if _after_posting(scanned[h.field].tokens, h)}
+    hosts = host_countries(raw, term_hits, profile.scoring, {g.id for g in profile.groups if g.nationality or g.place},
+                           after_posting)
+    dropped = {id(h) for h in (*nationality, *sources, *hosts)}
     raw = [h for h in raw if id(h) not in dropped]
     sure_sides = {h.side for h in raw if not h.alias.ambiguous}
     kept, unconfirmed = [], []
@@ -250,7 +267,18 @@ def find_hits(fields: dict[str, str], profile: Profile) -> HitReport:
             kept.append(h)
         else:
             unconfirmed.append(h)
-    return HitReport(kept, dateline, unconfirmed, scanned, dict(term_hits), nationality, sources)
+    return HitReport(kept, dateline, unconfirmed, scanned, dict(term_hits), nationality, sources, hosts)
+
+
+_POSTING_NORMS = frozenset(normalize_word(w) for w in POSTING_PREPOSITIONS)
+
+
+def _after_posting(tokens: list[Token], hit: Hit) -> bool:
+    """The hit follows a posting preposition ("в России", "لدى موسكو", Hebrew "ברוסיה")."""
+    if hit.first > 0 and tokens[hit.first - 1].norm in _POSTING_NORMS:
+        return True
+    first = tokens[hit.first]
+    return first.script == SCRIPT_HEBREW and first.norm.startswith(POSTING_PREFIX_HE) and not hit.alias.term.startswith(POSTING_PREFIX_HE)
 
 
 # Compiled indexes are cached per profile object: profiles are immutable after loading.

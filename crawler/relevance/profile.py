@@ -72,6 +72,8 @@ class Group:
     veto_next: frozenset[str] = frozenset()  # normalised words that, right after an ambiguous alias, rule it out
     nationality: bool = False  # its names also give a person's nationality ("citizens of Russia")
     source: bool = False  # its names are also the source credited for a report ("передает ТАСС")
+    place: bool = False  # its names are places: one opening a paragraph before a dash is a dateline ("موسكو -")
+    people: bool = False  # its names are people of the country ("россиянин"): always a nationality, never the state
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,11 @@ class Scoring:
     number_terms: str | None = None
     attribution_terms: str | None = None
     attribution_window: int = 3
+    topic_terms: str | None = None
+    topic_window: int = 12
+    topic_list_items: int = 3
+    mission_terms: str | None = None
+    mission_window: int = 4
 
 
 @dataclass(frozen=True)
@@ -207,7 +214,7 @@ def _parse_group(gid: str, table: dict[str, Any]) -> Group:
     if context is not None and not isinstance(context, str):
         raise ProfileError(f"{where}.context must be the name of a [terms.*] table")
     flags = {}
-    for key in ("nationality", "source"):
+    for key in ("nationality", "source", "place", "people"):
         flags[key] = table.get(key, False)
         if not isinstance(flags[key], bool):
             raise ProfileError(f"{where}.{key} must be true or false")
@@ -225,7 +232,7 @@ def _list_name(table: dict[str, Any], key: str) -> str | None:
 # Scoring keys that name a [terms.*] table (checked against the profile's term lists once it is parsed).
 TERM_LIST_KEYS = ("dominant_conflict", "relation_terms", "continuation_terms", "reference_terms",
                   "hamas_reference_terms", "nationality_terms", "war_party_terms", "war_terms", "background_terms",
-                  "number_terms", "attribution_terms")
+                  "number_terms", "attribution_terms", "topic_terms", "mission_terms")
 
 
 def _parse_scoring(table: dict[str, Any]) -> Scoring:
@@ -269,6 +276,11 @@ def _parse_scoring(table: dict[str, Any]) -> Scoring:
         number_terms=names["number_terms"],
         attribution_terms=names["attribution_terms"],
         attribution_window=int(_number(table, "attribution_window", d.attribution_window, where, 0, 100)),
+        topic_terms=names["topic_terms"],
+        topic_window=int(_number(table, "topic_window", d.topic_window, where, 0, 100)),
+        topic_list_items=int(_number(table, "topic_list_items", d.topic_list_items, where, 2, 100)),
+        mission_terms=names["mission_terms"],
+        mission_window=int(_number(table, "mission_window", d.mission_window, where, 0, 100)),
     )
 
 

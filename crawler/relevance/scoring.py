@@ -30,7 +30,7 @@ from crawler.relevance.links import Sentence, cross_sentence_links, find_cues
 from crawler.relevance.match import Hit, HitReport
 from crawler.relevance.mentions import passing_hamas_mentions
 from crawler.relevance.profile import Profile
-from crawler.relevance.sentences import Segment, aside_only, in_foreign_aside, segments
+from crawler.relevance.sentences import Segment, aside_only, headline_spans, in_foreign_aside, segments
 
 __all__ = ["Evidence", "collect_evidence", "nearest_distance_words", "score_from_evidence"]
 
@@ -63,16 +63,20 @@ def collect_evidence(report: HitReport, profile: Profile, *, use_lead: bool = Tr
     conflict = report.term_hits.get(sc.dominant_conflict or "", [])
     doc_damped = len(conflict) >= max(sc.dominant_min, sc.dominant_ratio * max(len(hamas_list), 1), 1)
     evidence: list[Evidence] = []
-    # "met in Moscow to discuss the Israel-Hamas war", "на фоне гибели главы ХАМАС": Hamas named in passing (the
-    # war on an agenda, a background) is not Hamas acting. A span whose Hamas-side mentions are all passing is
+    # "met in Moscow to discuss the Israel-Hamas war", "на фоне гибели главы ХАМАС", "discussed trade, energy and
+    # Hamas": Hamas named in passing (the war on an agenda, a background, one of a meeting's topics) is not Hamas acting. A span whose Hamas-side mentions are all passing is
     # weakened, and they do not complete a title that names only Russia.
-    passing = passing_hamas_mentions(hamas_list, report.term_hits, sc)
+    passing = passing_hamas_mentions(hamas_list, report.term_hits, sc, {name: ft.text for name, ft in report.fields.items()})
 
     def only_passing(hits: list[Hit]) -> bool:
         return bool(hits) and all((h.field, h.start) in passing for h in hits)
 
     title = report.fields["title"].text
     t_r, t_h = russia.within("title", 0, len(title)), hamas.within("title", 0, len(title))
+    if t_r and t_h and not any(russia.within("title", a, b) and hamas.within("title", a, b) for a, b in headline_spans(title)):
+        # "Israel erupts after attack by Hamas; Russia pounds Ukrainian grain exports": two headlines, one side
+        # each, are a roundup's title, not a title about the two sides.
+        t_r, t_h = [], []
     title_damped = doc_damped or _is_damped("title", 0, len(title), t_r, t_h, terms) or aside_only(title, 0, len(title), t_r, t_h)
     title_damped = title_damped or only_passing(t_h)
     if t_r and t_h:
@@ -114,11 +118,15 @@ def collect_evidence(report: HitReport, profile: Profile, *, use_lead: bool = Tr
     evidence.extend(near_evidence)
 
     # A title naming one side, the lead naming the other: "Putin meets freed hostage" + "...thanked Hamas".
+    # A lead sentence about Russia's own war ("на фоне российского вторжения в Украину, из России эмигрировали")
+    # does not complete a title naming Hamas.
     if bool(t_r) != bool(t_h):
         other, same = (hamas, russia) if t_r else (russia, hamas)
         in_lead = [
             h
             for s in lead_segments
+            if not _is_damped(s.field, s.start, s.end, russia.within(s.field, s.start, s.end),
+                              hamas.within(s.field, s.start, s.end), terms)
             for h in other.within(s.field, s.start, s.end)
             if not in_foreign_aside(report.fields[s.field].text, s.start, s.end, h, same.within(s.field, s.start, s.end))
             and (h.field, h.start) not in passing

@@ -26,6 +26,9 @@ _ABBREVIATIONS = frozenset(
      "nov", "dec", "u.s", "u.n", "e.g", "i.e", "vs", "etc", "approx", "est", "г", "гг", "т.е", "т.д", "др", "им", "ул"]
 )
 _LAST_WORD = re.compile(r"([^\W\d_][\w.]*)\W*$")
+# Between the headlines of a roundup title: "Israel erupts after attack by Hamas; Russia pounds Ukrainian grain
+# exports", "X | Y". A title's own sentence ends too, so each part is read as one headline.
+_HEADLINE_SEPARATOR = re.compile(r"[;؛]|\s\|\s|[.!?؟]\s+")
 
 
 @dataclass(frozen=True)
@@ -147,3 +150,13 @@ def in_foreign_aside(text: str, start: int, end: int, hit: Hit, other: list[Hit]
 
 def aside_only(text: str, start: int, end: int, russia: list[Hit], hamas: list[Hit]) -> bool:
     return _side_only_in_foreign_aside(text, start, end, hamas, russia) or _side_only_in_foreign_aside(text, start, end, russia, hamas)
+
+
+def headline_spans(title: str) -> list[tuple[int, int]]:
+    """Character spans of the headlines a title strings together (one span for an ordinary title)."""
+    spans, start = [], 0
+    for m in _HEADLINE_SEPARATOR.finditer(title):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(title)))
+    return [(a, b) for a, b in spans if title[a:b].strip()]

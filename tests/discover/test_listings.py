@@ -24,6 +24,10 @@ def test_real_windows1255_feed_decodes_hebrew() -> None:
     assert len(leads) == 13
     assert leads[0].title == "Netanyahu, Putin praise military cooperation in Paris"
     assert leads[0].published is not None and leads[0].published.value.tzinfo is not None
+    # "Mon, 30 Nov 2015 22:52:43 +0200": the instant in UTC, the feed's own clock beside it.
+    assert leads[0].published.value.isoformat() == "2015-11-30T20:52:43+00:00"
+    assert leads[0].published.local_isoformat() == "2015-11-30T22:52:43+02:00"
+    assert all(lead.published is not None and lead.published.offset_minutes == 120 for lead in leads)
 
 
 def test_utf8_declared_windows1255_is_read_as_utf8() -> None:
@@ -74,7 +78,16 @@ def test_news_sitemap_keeps_news_fields_and_tolerates_bad_dates() -> None:
     assert first.title == "Lavrov receives Hamas delegation"
     assert first.keywords == ["Hamas", "Russia", "Lavrov"]
     assert first.published is not None and first.published.value.isoformat() == "2026-11-20T06:00:00+00:00"
+    assert first.published.local_isoformat() == "2026-11-20T09:00:00+03:00"  # the publisher's clock is kept
     assert second.published is None and second.modified is None
+
+
+def test_sitemap_date_without_time_stays_a_date_and_gmt_feeds_stay_utc() -> None:
+    day_only = NEWS_SITEMAP.replace(b"2026-11-20T09:00:00+03:00", b"2026-11-20")
+    published = parse_sitemap(day_only).leads[0].published
+    assert published is not None and published.date_only and published.local_isoformat() == "2026-11-20"
+    leads = parse_feed((FIXTURES / "listings/reuters_worldnews_rss_2015.xml").read_bytes(), "https://feeds.reuters.com/Reuters/worldNews")
+    assert leads[0].published is not None and leads[0].published.local_isoformat() == "2015-11-28T15:08:38+00:00"
 
 
 def test_sitemap_index_and_gzip() -> None:

@@ -227,3 +227,19 @@ def test_declared_offset_and_bare_dates_are_kept_for_the_publishers_day() -> Non
 def test_written_dates_with_and_without_a_time() -> None:
     assert resolve_published(text_head="Moscow, 28 июня 2020 г., 14:05", fetched_at=NOW).date_only is False
     assert resolve_published(text_head="פורסם ב-3 בינואר 2026", lang="he", fetched_at=NOW).local_isoformat() == "2026-01-03"
+
+
+def test_a_utc_declaration_takes_the_offset_another_field_states_for_the_same_instant() -> None:
+    """Readability's wikia page: JSON-LD says 01:18 UTC on 24 February, the meta tag 17:18 on the 23rd at -08:00."""
+    found = resolve_published(
+        structured=[("jsonld", "2017-02-24T01:18:13Z"), ("meta:article:published_time", "2017-02-23T17:18:13-08:00")],
+        fetched_at=NOW,
+    )
+    assert found.source == "jsonld" and found.offset_minutes == -480
+    assert found.local_isoformat() == "2017-02-23T17:18:13-08:00"
+    # A different instant elsewhere (an update) lends no offset.
+    other = resolve_published(
+        structured=[("jsonld", "2017-02-24T01:18:13Z"), ("meta:article:modified_time", "2017-02-25T09:00:00-08:00")],
+        fetched_at=NOW,
+    )
+    assert other.local_isoformat() == "2017-02-24T01:18:13+00:00"

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from lxml import html as lxml_html
 
+from crawler.discover.feeds import parse_feed
 from crawler.extract.article import ExtractionHints, extract_document, extract_file, extract_html
 from crawler.extract.body import reconcile_bodies
 from crawler.extract.cleanup import LinkTexts, clean_lines
@@ -173,6 +174,26 @@ def test_provenance_of_a_jsonld_page() -> None:
     record = article.as_json()
     assert record["published_at"] == "2022-06-23T12:59:24.905454+00:00"
     assert record["extraction_method"] == article.extraction_method
+
+
+def test_published_at_is_printed_on_the_publishers_clock() -> None:
+    """Issue 15 item 1: the offset the page states is kept, and a day given without a time stays a day."""
+    kommersant = extract_html(_read("ru_kommersant_2025.html"), "https://www.kommersant.ru/doc/7733012", fetched_at=FETCHED)
+    assert kommersant.as_json()["published_at"] == "2025-05-14T20:28:12.467000+03:00"
+    assert kommersant.as_json()["published_at_utc"] == "2025-05-14T17:28:12.467000+00:00"
+    # The Times of Israel page shows "8 January 2020" and no time: a date, not midnight UTC.
+    toi = extract_html(_read("en_timesofisrael_2020.html"), "https://www.timesofisrael.com/x/", fetched_at=FETCHED)
+    assert toi.published.date_only and toi.as_json()["published_at"] == "2020-01-08"
+
+
+def test_a_feed_date_keeps_its_offset_when_the_page_has_none() -> None:
+    """The page states no date; the feed's "22:52:43 +0200" is the publisher's day (20:52 in UTC)."""
+    feed = parse_feed((PAGES.parent / "outlets/ynetnews/rss_allnews_2015_windows1255.xml").read_bytes(), "https://www.ynetnews.com/rss")
+    listed = feed[0].published
+    article = extract_html(_read("ar_cnnarabic_2013.html"), "https://arabic.cnn.com/x", feed_date=listed, fetched_at=FETCHED)
+    assert article.published.source == "feed"
+    assert article.as_json()["published_at"] == "2015-11-30T22:52:43+02:00"
+    assert article.published.value == datetime(2015, 11, 30, 20, 52, 43, tzinfo=UTC)
 
 
 def test_authors_split_and_meta_published_time() -> None:

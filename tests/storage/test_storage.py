@@ -175,3 +175,39 @@ def test_publisher_offset_is_stored_and_old_rows_migrate_to_utc_as_stored(db_url
         }
     assert rows == {"old": (None, False), "k1": (120, False), "k2": (None, True)}
     engine.dispose()
+
+
+def test_older_rows_dated_by_a_day_become_dates_again(db_url: str) -> None:
+    """Migration 0011: rows stored before 0004 whose date came from a day-only source, at midnight UTC."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from storage.db import MIGRATIONS_DIR
+
+    engine = make_engine(db_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    midnight = datetime(2020, 1, 8, tzinfo=timezone.utc)
+    afternoon = datetime(2020, 6, 28, 14, 5, tzinfo=timezone.utc)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0010_notify")
+        for key, at, source in (("day", midnight, "htmldate"), ("url", midnight, "url"), ("timed", afternoon, "textual"),
+                                ("declared", midnight, "jsonld")):
+            connection.execute(
+                text(
+                    "INSERT INTO articles (url_key, url, outlet, authors, published_at, published_source, published_uncertain,"
+                    " first_seen, last_seen, text, keywords, extraction_method, field_sources, status, discovered_via,"
+                    " relevance_matches, relevance_explanation, version_count, review_status, starred, note)"
+                    " VALUES (:key, :url, 'ynetnews', '[]', :at, :source, :no, :at, :at, '', '[]', '',"
+                    " '{}', 'full', '[]', '[]', '', 1, 'new', :no, '')"
+                ),
+                {"key": key, "url": f"https://example.org/{key}", "at": at, "source": source, "no": False},
+            )
+    upgrade(engine)
+    with make_session_factory(engine)() as session:
+        flags = {row.url_key: row.published_date_only for row in session.scalars(select(Article))}
+    # A midnight from a declared timestamp is a time; a textual date with its time of day stays timed.
+    assert flags == {"day": True, "url": True, "timed": False, "declared": False}
+    engine.dispose()
