@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -36,7 +37,7 @@ from crawler.extract.declared_dates import (
     read_declared_date,
 )
 from crawler.extract.htmldate_search import htmldate_search
-from crawler.extract.textual_dates import find_textual_date, textual_date_in_year
+from crawler.extract.textual_dates import find_textual_date, stated_dates, textual_date_in_year
 from crawler.model import DateEvidence
 from crawler.publisher_time import publisher_local
 
@@ -48,6 +49,8 @@ _YEAR_ONLY = (1, 1)
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-](\d{1,2})[/_-](\d{1,2})(?!\d)")
 # A declared date one day after the URL's is a timezone effect (URL minted in local time), not a conflict.
 URL_DATE_SLACK = timedelta(days=1)
+# Publishers' clocks run from UTC-12 to UTC+14: an instant can fall on the UTC day's neighbour at most this far.
+_WESTMOST_HOURS, _EASTMOST_HOURS = 12, 14
 
 
 def resolve_published(
@@ -85,6 +88,8 @@ def resolve_published(
             return DateEvidence(_midnight(url_day), "url", True, date_only=True)
         suffix = NAIVE_SUFFIX if naive else ""
         offset = declared.offset_minutes or _local_offset_of_same_instant(value, structured)
+        if declared.offset_minutes == 0 and not offset and not declared.date_only:
+            offset = _publisher_offset_of_utc_instant(value, tree, url_day, lang, now, notes)
         return DateEvidence(value, source + suffix, False, offset if offset else declared.offset_minutes, declared.date_only)
     if feed_date is not None and feed_date.value is not None:
         value = aware_utc(feed_date.value)
@@ -129,6 +134,52 @@ def _local_offset_of_same_instant(instant: datetime, structured: Sequence[tuple[
         if declared is not None and declared.offset_minutes and declared.value == instant:
             return declared.offset_minutes
     return None
+
+
+def _publisher_offset_of_utc_instant(
+    instant: datetime, tree: Any, url_day: date | None, lang: str | None, now: datetime, notes: list[str]
+) -> int | None:
+    """The publisher's offset for an instant declared only in UTC ("...Z", "+00:00"), from what the page says
+    on its own clock, or None when nothing there puts the story on another day than the UTC one.
+
+    A UTC timestamp is the right instant but not the reader's day: "2022-11-06T23:00Z" is 7 November in Berlin,
+    "2020-02-25T02:25Z" 24 February in New York. Witnesses, best first:
+    1. a date element stating the same instant on a local clock (<time datetime="2022-05-03T23:37-04:00">);
+    2. the first local day the URL or a date element states that is the UTC day or its neighbour: the UTC day
+       confirms UTC; a neighbour gives the smallest whole-hour offset that puts the instant on that day (the
+       instant stays exact, the clock is the nearest one consistent with the page).
+    """
+    statements = stated_dates(tree, lang, now) if tree is not None else []
+    for statement in statements:
+        if statement.offset_minutes and statement.value == instant:
+            return statement.offset_minutes
+    local_days = [url_day] if url_day is not None else []
+    for statement in statements:
+        if statement.offset_minutes or statement.date_only or statement.source == "textual":
+            # A time read without a zone (or stated in UTC) does not tell a local day; these do.
+            local_days.append(publisher_local(statement.value, statement.offset_minutes).date())
+    utc_day = instant.date()
+    for day in local_days:
+        if day == utc_day:
+            return None
+        offset = _nearest_offset_onto(instant, day)
+        if offset is not None:
+            notes.append(f"date: {instant.isoformat()} declared in UTC; the page's own day is {day}, UTC{offset // 60:+d}h")
+            return offset
+    return None
+
+
+def _nearest_offset_onto(instant: datetime, day: date) -> int | None:
+    """The smallest whole-hour UTC offset (in minutes) that puts the instant on `day`, if a real clock can."""
+    day_start = _midnight(day)
+    if day_start > instant:
+        hours = math.ceil((day_start - instant) / timedelta(hours=1))
+        return hours * 60 if hours <= _EASTMOST_HOURS else None
+    day_end = day_start + timedelta(days=1)
+    if instant >= day_end:
+        hours = math.floor((instant - day_end) / timedelta(hours=1)) + 1
+        return -hours * 60 if hours <= _WESTMOST_HOURS else None
+    return 0
 
 
 def date_in_url(url: str | None) -> date | None:

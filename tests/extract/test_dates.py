@@ -243,3 +243,42 @@ def test_a_utc_declaration_takes_the_offset_another_field_states_for_the_same_in
         fetched_at=NOW,
     )
     assert other.local_isoformat() == "2017-02-24T01:18:13+00:00"
+
+
+def _page(body: str) -> lxml_html.HtmlElement:
+    return lxml_html.fromstring(f"<html><head><script id='meta-date'>{{\"d\": \"2022-05-04T00:25:56Z\"}}</script></head><body>{body}</body></html>")
+
+
+@pytest.mark.parametrize(
+    ("declared", "url", "body", "local"),
+    [
+        # CMSs in Central Europe store local midnight as 23:00 UTC; the page shows the next day.
+        ("2021-11-04T23:00Z", None, "<span class='date'>05.11.2021</span>", "2021-11-05T00:00:00+01:00"),
+        # New York at 21:25 is 02:25 UTC next day; the URL was minted on the local day.
+        ("2020-02-25T02:25:54+00:00", "https://example.com/2020/02/24/story/", "", "2020-02-24T23:25:54-03:00"),
+        # A <time> element states the same instant on the publisher's clock: its offset is taken exactly.
+        ("2022-05-04T03:37:37+00:00", None, "<time datetime='2022-05-03T23:37:37-04:00'>May 3</time>", "2022-05-03T23:37:37-04:00"),
+        # A Spanish written day; the script's UTC timestamp is code, not a day a reader sees.
+        ("Wed, 04 May 2022 00:25:56 GMT", None, "<time class='com-date'>3 de mayo de 2022</time>", "2022-05-03T23:25:56-01:00"),
+    ],
+)
+def test_a_utc_declaration_takes_the_day_the_page_states_on_its_own_clock(
+    declared: str, url: str | None, body: str, local: str
+) -> None:
+    found = resolve_published(structured=[("jsonld", declared)], tree=_page(body), url=url, fetched_at=NOW)
+    assert found.source == "jsonld"
+    assert found.value == read_declared_date(declared).value  # the instant is never moved
+    assert found.local_isoformat() == local
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<span class='date'>06.11.2022</span>",  # the page's own day is the UTC day: UTC it stays
+        "<span class='date'>01.10.2022</span>",  # a day far from the instant (a related story) says nothing
+        "<time datetime='2022-11-07T00:00:00'></time>",  # a machine time without a zone may be UTC: no local day
+    ],
+)
+def test_a_utc_declaration_stays_utc_without_a_neighbouring_local_day(body: str) -> None:
+    found = resolve_published(structured=[("jsonld", "2022-11-06T23:00:00Z")], tree=_page(body), fetched_at=NOW)
+    assert found.local_isoformat() == "2022-11-06T23:00:00+00:00"
