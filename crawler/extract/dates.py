@@ -101,6 +101,12 @@ def resolve_published(
     # dateparser on every date-like string) costs 3-10x more and runs only when nothing else is found.
     found = htmldate_search(tree, url, now, extensive=False) if tree is not None else None
     if found is not None and found.day != _COARSE_DAY:
+        # htmldate's quick guess scores every date on the page (a related story's "03-05-2022" included); the
+        # first day the page's own date elements state (its byline, its <time>) is stronger evidence.
+        stated = next(iter(_local_day_statements(stated_dates(tree, lang, now))), None)
+        if stated is not None and _local_day(stated) != found.date():
+            notes.append(f"date: the page's date element states {_local_day(stated)}, not htmldate's {found.date()}")
+            return stated
         return DateEvidence(found, "htmldate", True, date_only=True)
     textual = find_textual_date(tree, text_head, lang, now)
     if textual is not None:
@@ -154,10 +160,7 @@ def _publisher_offset_of_utc_instant(
         if statement.offset_minutes and statement.value == instant:
             return statement.offset_minutes
     local_days = [url_day] if url_day is not None else []
-    for statement in statements:
-        if statement.offset_minutes or statement.date_only or statement.source == "textual":
-            # A time read without a zone (or stated in UTC) does not tell a local day; these do.
-            local_days.append(publisher_local(statement.value, statement.offset_minutes).date())
+    local_days += [_local_day(statement) for statement in _local_day_statements(statements)]
     utc_day = instant.date()
     for day in local_days:
         if day == utc_day:
@@ -167,6 +170,16 @@ def _publisher_offset_of_utc_instant(
             notes.append(f"date: {instant.isoformat()} declared in UTC; the page's own day is {day}, UTC{offset // 60:+d}h")
             return offset
     return None
+
+
+def _local_day_statements(statements: Sequence[DateEvidence]) -> list[DateEvidence]:
+    """The statements that tell the publisher's day: a time with an offset, a bare day, a day written for
+    readers. A machine time without a zone (or in UTC) may be UTC's day, not the publisher's."""
+    return [s for s in statements if s.offset_minutes or s.date_only or s.source == "textual"]
+
+
+def _local_day(evidence: DateEvidence) -> date:
+    return publisher_local(evidence.value, evidence.offset_minutes).date()
 
 
 def _nearest_offset_onto(instant: datetime, day: date) -> int | None:

@@ -9,6 +9,7 @@ import pytest
 from lxml import html as lxml_html
 
 from crawler.extract.dates import date_in_url, resolve_modified, resolve_published
+from crawler.extract.htmldate_search import htmldate_search
 from crawler.extract.declared_dates import DeclaredDate, parse_structured_date, read_declared_date
 from crawler.extract.textual_dates import parse_textual_date
 from crawler.model import DateEvidence
@@ -282,3 +283,18 @@ def test_a_utc_declaration_takes_the_day_the_page_states_on_its_own_clock(
 def test_a_utc_declaration_stays_utc_without_a_neighbouring_local_day(body: str) -> None:
     found = resolve_published(structured=[("jsonld", "2022-11-06T23:00:00Z")], tree=_page(body), fetched_at=NOW)
     assert found.local_isoformat() == "2022-11-06T23:00:00+00:00"
+
+
+def test_the_pages_own_date_element_beats_htmldates_guess() -> None:
+    """htmldate's quick search picks a related story's date; the article's own date element states another day."""
+    page = lxml_html.fromstring(
+        "<html><body><article><h1>Headline</h1>"
+        "<div class='story-meta'><strong class='date'>miércoles, 4 de mayo de 2022</strong></div>"
+        "<p>The story.</p></article><aside>"
+        + "<div class='related'><a href='/a'>Other story</a><div class='date'><span>03-05-2022</span></div></div>" * 2
+        + "</aside></body></html>"
+    )
+    url = "https://example.com/espectaculos/noticia/story/"
+    assert htmldate_search(page, url, NOW, extensive=False) == datetime(2022, 5, 3, tzinfo=UTC)  # the trap is real
+    found = resolve_published(tree=page, url=url, fetched_at=NOW)
+    assert found.local_isoformat() == "2022-05-04" and found.source == "textual"
