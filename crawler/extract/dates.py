@@ -49,6 +49,10 @@ _YEAR_ONLY = (1, 1)
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-](\d{1,2})[/_-](\d{1,2})(?!\d)")
 # A declared date one day after the URL's is a timezone effect (URL minted in local time), not a conflict.
 URL_DATE_SLACK = timedelta(days=1)
+# A date element stating a day this much later than htmldate's (original-date) guess is an update, a comment or
+# the header's "today", not the publication (the tune half of the bench had related stories up to 19 days older
+# than the article, and updates and comments 39 days and more after it).
+STATED_DAY_UPDATE_AFTER = timedelta(days=31)
 # Publishers' clocks run from UTC-12 to UTC+14: an instant can fall on the UTC day's neighbour at most this far.
 _WESTMOST_HOURS, _EASTMOST_HOURS = 12, 14
 
@@ -102,9 +106,10 @@ def resolve_published(
     found = htmldate_search(tree, url, now, extensive=False) if tree is not None else None
     if found is not None and found.day != _COARSE_DAY:
         # htmldate's quick guess scores every date on the page (a related story's "03-05-2022" included); the
-        # first day the page's own date elements state (its byline, its <time>) is stronger evidence.
+        # first day the page's own date elements state (its byline, its <time>) is stronger evidence, unless it
+        # is much later than the earliest date htmldate settled on: then it is an update, a comment or today.
         stated = next(iter(_local_day_statements(stated_dates(tree, lang, now))), None)
-        if stated is not None and _local_day(stated) != found.date():
+        if stated is not None and found.date() != _local_day(stated) <= found.date() + STATED_DAY_UPDATE_AFTER:
             notes.append(f"date: the page's date element states {_local_day(stated)}, not htmldate's {found.date()}")
             return stated
         return DateEvidence(found, "htmldate", True, date_only=True)

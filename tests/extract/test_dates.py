@@ -298,3 +298,15 @@ def test_the_pages_own_date_element_beats_htmldates_guess() -> None:
     assert htmldate_search(page, url, NOW, extensive=False) == datetime(2022, 5, 3, tzinfo=UTC)  # the trap is real
     found = resolve_published(tree=page, url=url, fetched_at=NOW)
     assert found.local_isoformat() == "2022-05-04" and found.source == "textual"
+
+
+def test_a_date_element_much_later_than_htmldates_guess_is_an_update() -> None:
+    """A forum thread started in 2009 whose first date element is the last reply (2020): htmldate's original date stays."""
+    page = lxml_html.fromstring(
+        "<html><head><meta name='date' content='2009-01-21'></head><body><div class='last-post-date'>14.10.2020</div>"
+        "<article><h1>Thread</h1><p>First post.</p></article></body></html>"
+    )
+    url = "https://forum.example.org/thread-424.html"
+    assert htmldate_search(page, url, NOW, extensive=False) == datetime(2009, 1, 21, tzinfo=UTC)
+    found = resolve_published(tree=page, url=url, fetched_at=NOW)
+    assert found.source == "htmldate" and found.local_isoformat() == "2009-01-21"
