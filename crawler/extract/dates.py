@@ -5,10 +5,13 @@ owns the order of evidence; reading each kind lives beside it (crawler.extract.d
 crawler.extract.htmldate_search, crawler.extract.textual_dates). Evidence, best first:
 1. what the publisher declares for machines: JSON-LD `datePublished`, `article:published_time` and kin,
    microdata/RDFa (given by the caller as (source, raw) pairs). A declared date later than a full date in the
-   URL (`/2017/7/12/`) loses to the URL's: the URL was minted at first publication;
+   URL (`/2017/7/12/`) loses to the URL's: the URL was minted at first publication. An instant stated only in
+   UTC takes the publisher's day from the page's own clock (a <time> at the same instant, the URL's day, a
+   date element's day next to the UTC day);
 2. the date the feed or news sitemap gave for this URL (`feed_date`);
 3. htmldate's quick search of the page (a heuristic: marked uncertain). Its day-1 answers are its month/year
-   fallbacks, not found dates;
+   fallbacks, not found dates. When the first day the page's date elements state differs (and is not over a
+   month later: an update), that day wins: htmldate scores every date on the page, related stories' too;
 4. textual dates in date-like elements or the article's dateline ("3 בינואר 2026", "٣ كانون الثاني ٢٠٢٦",
    "28 июня 2020", and relative "לפני שעה", "منذ ساعتين", "2 часа назад" resolved against the fetch time);
 5. htmldate's extensive search; its YYYY-01-01 (a year read from a textual date it could not parse, which it
