@@ -123,6 +123,9 @@ _DATE_CLASS_HINTS = ("date", "time", "publish", "byline", "posted", "meta", "dat
 # (a whole post) whose dates could be anything. The first few elements suffice.
 _MAX_DATE_ELEMENT_CHARS = 500
 _MAX_DATE_ELEMENTS = 40
+# An element named for a comment ("comment-meta", "commentmetadata") dates a reader's reply, always after the
+# article, so it is not a date element even though its name says "meta" or "date".
+_COMMENT_HINT = "comment"
 # Elements whose text is code or styling, not what a reader sees: a script with id "article-meta" holds JSON
 # full of other dates (a UTC timestamp read as a written day).
 _NOT_READ_ELEMENTS = frozenset({"script", "style", "noscript", "template"})
@@ -207,7 +210,7 @@ def _date_elements(tree: Any) -> list[Any]:
             found.append(element)
         else:
             names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-            if names.strip() and any(hint in names for hint in _DATE_CLASS_HINTS):
+            if names.strip() and any(hint in names for hint in _DATE_CLASS_HINTS) and _COMMENT_HINT not in names:
                 found.append(element)
         if len(found) >= _MAX_DATE_ELEMENTS:
             break

@@ -11,7 +11,7 @@ from lxml import html as lxml_html
 from crawler.extract.dates import date_in_url, resolve_modified, resolve_published
 from crawler.extract.htmldate_search import htmldate_search
 from crawler.extract.declared_dates import DeclaredDate, parse_structured_date, read_declared_date
-from crawler.extract.textual_dates import parse_textual_date
+from crawler.extract.textual_dates import find_textual_date, parse_textual_date, stated_dates
 from crawler.model import DateEvidence
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
@@ -310,3 +310,14 @@ def test_a_date_element_much_later_than_htmldates_guess_is_an_update() -> None:
     assert htmldate_search(page, url, NOW, extensive=False) == datetime(2009, 1, 21, tzinfo=UTC)
     found = resolve_published(tree=page, url=url, fetched_at=NOW)
     assert found.source == "htmldate" and found.local_isoformat() == "2009-01-21"
+
+
+def test_a_comments_date_is_not_the_articles() -> None:
+    """WordPress comment metadata ("comment-meta commentmetadata") names "meta" but dates a reader's reply."""
+    page = lxml_html.fromstring(
+        "<html><body><article><h1>Roomba</h1><div class='post-byline'>von Heiner</div><p>Text.</p></article>"
+        "<ol class='commentlist'><li><div class='comment-meta commentmetadata'>15. Dezember 2015 at 11:21</div></li></ol>"
+        "</body></html>"
+    )
+    assert stated_dates(page, "de", NOW) == []
+    assert find_textual_date(page, None, "de", NOW) is None
