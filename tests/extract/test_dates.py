@@ -285,6 +285,13 @@ def test_a_utc_declaration_stays_utc_without_a_neighbouring_local_day(body: str)
     assert found.local_isoformat() == "2022-11-06T23:00:00+00:00"
 
 
+def test_a_header_today_far_from_the_instant_is_not_the_publishers_day() -> None:
+    """At 18:05 UTC, the next day is 6 h away: a header's 'today' more likely than the publisher's clock."""
+    page = _page("<div class='header_date'>Mittwoch, 9. Februar 2022</div><span class='post-date'>8. Februar 2022</span>")
+    found = resolve_published(structured=[("jsonld", "2022-02-08T18:05:43Z")], tree=page, fetched_at=NOW)
+    assert found.local_isoformat() == "2022-02-08T18:05:43+00:00"
+
+
 def test_the_pages_own_date_element_beats_htmldates_guess() -> None:
     """htmldate's quick search picks a related story's date; the article's own date element states another day."""
     page = lxml_html.fromstring(
