@@ -161,8 +161,8 @@ def _publisher_offset_of_utc_instant(
     A UTC timestamp is the right instant but not the reader's day: "2022-11-06T23:00Z" is 7 November in Berlin,
     "2020-02-25T02:25Z" 24 February in New York. Witnesses, best first:
     1. a date element stating the same instant on a local clock (<time datetime="2022-05-03T23:37-04:00">);
-    2. the first local day the URL or a date element states that is the UTC day or its neighbour: the UTC day
-       confirms UTC; a neighbour gives the smallest whole-hour offset that puts the instant on that day (the
+    2. the first local day the URL or a date element states that is the UTC day or a neighbour at most
+       _MAX_INFERRED_SHIFT_HOURS away: the UTC day confirms UTC; a neighbour gives the smallest whole-hour offset that puts the instant on that day (the
        instant stays exact, the clock is the nearest one consistent with the page).
     """
     statements = stated_dates(tree, lang, now) if tree is not None else []
