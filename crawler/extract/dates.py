@@ -5,10 +5,13 @@ owns the order of evidence; reading each kind lives beside it (crawler.extract.d
 crawler.extract.htmldate_search, crawler.extract.textual_dates). Evidence, best first:
 1. what the publisher declares for machines: JSON-LD `datePublished`, `article:published_time` and kin,
    microdata/RDFa (given by the caller as (source, raw) pairs). A declared date later than a full date in the
-   URL (`/2017/7/12/`) loses to the URL's: the URL was minted at first publication;
+   URL (`/2017/7/12/`) loses to the URL's: the URL was minted at first publication. An instant stated only in
+   UTC takes the publisher's day from the page's own clock (a <time> at the same instant, the URL's day, a
+   date element's day next to the UTC day);
 2. the date the feed or news sitemap gave for this URL (`feed_date`);
 3. htmldate's quick search of the page (a heuristic: marked uncertain). Its day-1 answers are its month/year
-   fallbacks, not found dates;
+   fallbacks, not found dates. When the first day the page's date elements state differs (and is not over a
+   month later: an update), that day wins: htmldate scores every date on the page, related stories' too;
 4. textual dates in date-like elements or the article's dateline ("3 בינואר 2026", "٣ كانون الثاني ٢٠٢٦",
    "28 июня 2020", and relative "לפני שעה", "منذ ساعتين", "2 часа назад" resolved against the fetch time);
 5. htmldate's extensive search; its YYYY-01-01 (a year read from a textual date it could not parse, which it
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -36,7 +40,7 @@ from crawler.extract.declared_dates import (
     read_declared_date,
 )
 from crawler.extract.htmldate_search import htmldate_search
-from crawler.extract.textual_dates import find_textual_date, textual_date_in_year
+from crawler.extract.textual_dates import find_textual_date, stated_dates, textual_date_in_year
 from crawler.model import DateEvidence
 from crawler.publisher_time import publisher_local
 
@@ -48,6 +52,14 @@ _YEAR_ONLY = (1, 1)
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-](\d{1,2})[/_-](\d{1,2})(?!\d)")
 # A declared date one day after the URL's is a timezone effect (URL minted in local time), not a conflict.
 URL_DATE_SLACK = timedelta(days=1)
+# A date element stating a day this much later than htmldate's (original-date) guess is an update, a comment or
+# the header's "today", not the publication (the tune half of the bench had related stories up to 19 days older
+# than the article, and updates and comments 39 days and more after it).
+STATED_DAY_UPDATE_AFTER = timedelta(days=31)
+# Clocks run from UTC-12 to UTC+14, but a neighbouring day that needs a shift of more than a few hours to reach
+# is more often a header's "today" or the next story's date than the publisher's day (tune half of the bench:
+# the pages needing 1-3 h were right, those needing 6 h and 12 h wrong). A same-instant statement has no limit.
+_MAX_INFERRED_SHIFT_HOURS = 5
 
 
 def resolve_published(
@@ -85,6 +97,8 @@ def resolve_published(
             return DateEvidence(_midnight(url_day), "url", True, date_only=True)
         suffix = NAIVE_SUFFIX if naive else ""
         offset = declared.offset_minutes or _local_offset_of_same_instant(value, structured)
+        if declared.offset_minutes == 0 and not offset and not declared.date_only:
+            offset = _publisher_offset_of_utc_instant(value, tree, url_day, lang, now, notes)
         return DateEvidence(value, source + suffix, False, offset if offset else declared.offset_minutes, declared.date_only)
     if feed_date is not None and feed_date.value is not None:
         value = aware_utc(feed_date.value)
@@ -96,6 +110,13 @@ def resolve_published(
     # dateparser on every date-like string) costs 3-10x more and runs only when nothing else is found.
     found = htmldate_search(tree, url, now, extensive=False) if tree is not None else None
     if found is not None and found.day != _COARSE_DAY:
+        # htmldate's quick guess scores every date on the page (a related story's "03-05-2022" included); the
+        # first day the page's own date elements state (its byline, its <time>) is stronger evidence, unless it
+        # is much later than the earliest date htmldate settled on: then it is an update, a comment or today.
+        stated = next(iter(_local_day_statements(stated_dates(tree, lang, now))), None)
+        if stated is not None and found.date() != _local_day(stated) <= found.date() + STATED_DAY_UPDATE_AFTER:
+            notes.append(f"date: the page's date element states {_local_day(stated)}, not htmldate's {found.date()}")
+            return stated
         return DateEvidence(found, "htmldate", True, date_only=True)
     textual = find_textual_date(tree, text_head, lang, now)
     if textual is not None:
@@ -129,6 +150,59 @@ def _local_offset_of_same_instant(instant: datetime, structured: Sequence[tuple[
         if declared is not None and declared.offset_minutes and declared.value == instant:
             return declared.offset_minutes
     return None
+
+
+def _publisher_offset_of_utc_instant(
+    instant: datetime, tree: Any, url_day: date | None, lang: str | None, now: datetime, notes: list[str]
+) -> int | None:
+    """The publisher's offset for an instant declared only in UTC ("...Z", "+00:00"), from what the page says
+    on its own clock, or None when nothing there puts the story on another day than the UTC one.
+
+    A UTC timestamp is the right instant but not the reader's day: "2022-11-06T23:00Z" is 7 November in Berlin,
+    "2020-02-25T02:25Z" 24 February in New York. Witnesses, best first:
+    1. a date element stating the same instant on a local clock (<time datetime="2022-05-03T23:37-04:00">);
+    2. the first local day the URL or a date element states that is the UTC day or a neighbour at most
+       _MAX_INFERRED_SHIFT_HOURS away: the UTC day confirms UTC; a neighbour gives the smallest whole-hour offset that puts the instant on that day (the
+       instant stays exact, the clock is the nearest one consistent with the page).
+    """
+    statements = stated_dates(tree, lang, now) if tree is not None else []
+    for statement in statements:
+        if statement.offset_minutes and statement.value == instant:
+            return statement.offset_minutes
+    local_days = [url_day] if url_day is not None else []
+    local_days += [_local_day(statement) for statement in _local_day_statements(statements)]
+    utc_day = instant.date()
+    for day in local_days:
+        if day == utc_day:
+            return None
+        offset = _nearest_offset_onto(instant, day)
+        if offset is not None:
+            notes.append(f"date: {instant.isoformat()} declared in UTC; the page's own day is {day}, UTC{offset // 60:+d}h")
+            return offset
+    return None
+
+
+def _local_day_statements(statements: Sequence[DateEvidence]) -> list[DateEvidence]:
+    """The statements that tell the publisher's day: a time with an offset, a bare day, a day written for
+    readers. A machine time without a zone (or in UTC) may be UTC's day, not the publisher's."""
+    return [s for s in statements if s.offset_minutes or s.date_only or s.source == "textual"]
+
+
+def _local_day(evidence: DateEvidence) -> date:
+    return publisher_local(evidence.value, evidence.offset_minutes).date()
+
+
+def _nearest_offset_onto(instant: datetime, day: date) -> int | None:
+    """The smallest whole-hour UTC offset (in minutes) that puts the instant on `day`, if a small shift does."""
+    day_start = _midnight(day)
+    if day_start > instant:
+        hours = math.ceil((day_start - instant) / timedelta(hours=1))
+        return hours * 60 if hours <= _MAX_INFERRED_SHIFT_HOURS else None
+    day_end = day_start + timedelta(days=1)
+    if instant >= day_end:
+        hours = math.floor((instant - day_end) / timedelta(hours=1)) + 1
+        return -hours * 60 if hours <= _MAX_INFERRED_SHIFT_HOURS else None
+    return 0
 
 
 def date_in_url(url: str | None) -> date | None:

@@ -4,7 +4,8 @@ writes them.
 Owns the month names of every watched language (`MONTH_NUMBERS`, `MONTH_ALTERNATION`), the Arabic-Indic digit
 table (`TO_ASCII_DIGITS`), the day-month-year / month-day-year / numeric / ISO patterns, relative forms
 ("לפני שעה", "منذ ساعتين", "2 часа назад", "3 hours ago") resolved against the fetch time through dateparser,
-and the scan of a page's date-like elements and dateline (`find_textual_date`, `textual_date_in_year`).
+and the scan of a page's date-like elements and dateline (`find_textual_date`, `textual_date_in_year`,
+`stated_dates`).
 Other stages that read written days (crawler.stories.dates) take the month table and digits from here.
 """
 
@@ -122,6 +123,12 @@ _DATE_CLASS_HINTS = ("date", "time", "publish", "byline", "posted", "meta", "dat
 # (a whole post) whose dates could be anything. The first few elements suffice.
 _MAX_DATE_ELEMENT_CHARS = 500
 _MAX_DATE_ELEMENTS = 40
+# An element named for a comment ("comment-meta", "commentmetadata") dates a reader's reply, always after the
+# article, so it is not a date element even though its name says "meta" or "date".
+_COMMENT_HINT = "comment"
+# Elements whose text is code or styling, not what a reader sees: a script with id "article-meta" holds JSON
+# full of other dates (a UTC timestamp read as a written day).
+_NOT_READ_ELEMENTS = frozenset({"script", "style", "noscript", "template"})
 # How much of a page's text is searched to repair htmldate's year-only guess.
 _PAGE_TEXT_CHARS = 20000
 # How far into the article text a dateline can be ("Moscow, 28 June. /TASS/ ...").
@@ -154,6 +161,24 @@ def find_textual_date(tree: Any, text_head: str | None, lang: str | None, now: d
     return None
 
 
+def stated_dates(tree: Any, lang: str | None, now: datetime) -> list[DateEvidence]:
+    """Every date the page's date-like elements state, in page order: their machine attributes (datetime,
+    content, title) with the offset written there, and the absolute date written in their text (a local day)."""
+    found: list[DateEvidence] = []
+    for element in _date_elements(tree):
+        for attribute in ("datetime", "content", "title"):
+            value = element.get(attribute)
+            declared = read_declared_date(value) if value else None
+            if declared and plausible(declared.value, now, naive=declared.naive):
+                found.append(DateEvidence(declared.value, "html:" + attribute, True, declared.offset_minutes, declared.date_only))
+        text = " ".join(element.text_content().split()) if hasattr(element, "text_content") else ""
+        if text and len(text) <= _MAX_DATE_ELEMENT_CHARS:
+            absolute = _absolute_date(text.translate(TO_ASCII_DIGITS), lang)
+            if absolute is not None and plausible(absolute[0], now, naive=True):
+                found.append(DateEvidence(absolute[0], "textual", True, date_only=not absolute[1]))
+    return found
+
+
 def textual_date_in_year(tree: Any, year: int, now: datetime) -> datetime | None:
     """The first absolute textual date of `year` in the page's text (only used to repair a year-only guess)."""
     if tree is None:
@@ -179,13 +204,13 @@ def _date_elements(tree: Any) -> list[Any]:
     over every element costs tens of milliseconds on big pages)."""
     found: list[Any] = []
     for element in tree.iter():
-        if not isinstance(element.tag, str):
-            continue  # comments, processing instructions
+        if not isinstance(element.tag, str) or element.tag in _NOT_READ_ELEMENTS:
+            continue  # comments, processing instructions, code and styles
         if element.tag == "time":
             found.append(element)
         else:
             names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-            if names.strip() and any(hint in names for hint in _DATE_CLASS_HINTS):
+            if names.strip() and any(hint in names for hint in _DATE_CLASS_HINTS) and _COMMENT_HINT not in names:
                 found.append(element)
         if len(found) >= _MAX_DATE_ELEMENTS:
             break

@@ -9,8 +9,9 @@ import pytest
 from lxml import html as lxml_html
 
 from crawler.extract.dates import date_in_url, resolve_modified, resolve_published
+from crawler.extract.htmldate_search import htmldate_search
 from crawler.extract.declared_dates import DeclaredDate, parse_structured_date, read_declared_date
-from crawler.extract.textual_dates import parse_textual_date
+from crawler.extract.textual_dates import find_textual_date, parse_textual_date, stated_dates
 from crawler.model import DateEvidence
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
@@ -243,3 +244,87 @@ def test_a_utc_declaration_takes_the_offset_another_field_states_for_the_same_in
         fetched_at=NOW,
     )
     assert other.local_isoformat() == "2017-02-24T01:18:13+00:00"
+
+
+def _page(body: str) -> lxml_html.HtmlElement:
+    return lxml_html.fromstring(f"<html><head><script id='meta-date'>{{\"d\": \"2022-05-04T00:25:56Z\"}}</script></head><body>{body}</body></html>")
+
+
+@pytest.mark.parametrize(
+    ("declared", "url", "body", "local"),
+    [
+        # CMSs in Central Europe store local midnight as 23:00 UTC; the page shows the next day.
+        ("2021-11-04T23:00Z", None, "<span class='date'>05.11.2021</span>", "2021-11-05T00:00:00+01:00"),
+        # New York at 21:25 is 02:25 UTC next day; the URL was minted on the local day.
+        ("2020-02-25T02:25:54+00:00", "https://example.com/2020/02/24/story/", "", "2020-02-24T23:25:54-03:00"),
+        # A <time> element states the same instant on the publisher's clock: its offset is taken exactly.
+        ("2022-05-04T03:37:37+00:00", None, "<time datetime='2022-05-03T23:37:37-04:00'>May 3</time>", "2022-05-03T23:37:37-04:00"),
+        # A Spanish written day; the script's UTC timestamp is code, not a day a reader sees.
+        ("Wed, 04 May 2022 00:25:56 GMT", None, "<time class='com-date'>3 de mayo de 2022</time>", "2022-05-03T23:25:56-01:00"),
+    ],
+)
+def test_a_utc_declaration_takes_the_day_the_page_states_on_its_own_clock(
+    declared: str, url: str | None, body: str, local: str
+) -> None:
+    found = resolve_published(structured=[("jsonld", declared)], tree=_page(body), url=url, fetched_at=NOW)
+    assert found.source == "jsonld"
+    assert found.value == read_declared_date(declared).value  # the instant is never moved
+    assert found.local_isoformat() == local
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<span class='date'>06.11.2022</span>",  # the page's own day is the UTC day: UTC it stays
+        "<span class='date'>01.10.2022</span>",  # a day far from the instant (a related story) says nothing
+        "<time datetime='2022-11-07T00:00:00'></time>",  # a machine time without a zone may be UTC: no local day
+    ],
+)
+def test_a_utc_declaration_stays_utc_without_a_neighbouring_local_day(body: str) -> None:
+    found = resolve_published(structured=[("jsonld", "2022-11-06T23:00:00Z")], tree=_page(body), fetched_at=NOW)
+    assert found.local_isoformat() == "2022-11-06T23:00:00+00:00"
+
+
+def test_a_header_today_far_from_the_instant_is_not_the_publishers_day() -> None:
+    """At 18:05 UTC, the next day is 6 h away: a header's 'today' more likely than the publisher's clock."""
+    page = _page("<div class='header_date'>Mittwoch, 9. Februar 2022</div><span class='post-date'>8. Februar 2022</span>")
+    found = resolve_published(structured=[("jsonld", "2022-02-08T18:05:43Z")], tree=page, fetched_at=NOW)
+    assert found.local_isoformat() == "2022-02-08T18:05:43+00:00"
+
+
+def test_the_pages_own_date_element_beats_htmldates_guess() -> None:
+    """htmldate's quick search picks a related story's date; the article's own date element states another day."""
+    page = lxml_html.fromstring(
+        "<html><body><article><h1>Headline</h1>"
+        "<div class='story-meta'><strong class='date'>miércoles, 4 de mayo de 2022</strong></div>"
+        "<p>The story.</p></article><aside>"
+        + "<div class='related'><a href='/a'>Other story</a><div class='date'><span>03-05-2022</span></div></div>" * 2
+        + "</aside></body></html>"
+    )
+    url = "https://example.com/espectaculos/noticia/story/"
+    assert htmldate_search(page, url, NOW, extensive=False) == datetime(2022, 5, 3, tzinfo=UTC)  # the trap is real
+    found = resolve_published(tree=page, url=url, fetched_at=NOW)
+    assert found.local_isoformat() == "2022-05-04" and found.source == "textual"
+
+
+def test_a_date_element_much_later_than_htmldates_guess_is_an_update() -> None:
+    """A forum thread started in 2009 whose first date element is the last reply (2020): htmldate's original date stays."""
+    page = lxml_html.fromstring(
+        "<html><head><meta name='date' content='2009-01-21'></head><body><div class='last-post-date'>14.10.2020</div>"
+        "<article><h1>Thread</h1><p>First post.</p></article></body></html>"
+    )
+    url = "https://forum.example.org/thread-424.html"
+    assert htmldate_search(page, url, NOW, extensive=False) == datetime(2009, 1, 21, tzinfo=UTC)
+    found = resolve_published(tree=page, url=url, fetched_at=NOW)
+    assert found.source == "htmldate" and found.local_isoformat() == "2009-01-21"
+
+
+def test_a_comments_date_is_not_the_articles() -> None:
+    """WordPress comment metadata ("comment-meta commentmetadata") names "meta" but dates a reader's reply."""
+    page = lxml_html.fromstring(
+        "<html><body><article><h1>Roomba</h1><div class='post-byline'>von Heiner</div><p>Text.</p></article>"
+        "<ol class='commentlist'><li><div class='comment-meta commentmetadata'>15. Dezember 2015 at 11:21</div></li></ol>"
+        "</body></html>"
+    )
+    assert stated_dates(page, "de", NOW) == []
+    assert find_textual_date(page, None, "de", NOW) is None
