@@ -58,12 +58,12 @@ def test_a_single_linked_line_is_not_a_list() -> None:
 
 
 def test_newsletter_box_goes_but_the_table_of_contents_headings_stay() -> None:
-    article = extract_html(_read("en_blog_toc_newsletter.html"), "https://hakibenita.com/sql-anomaly-detection")
+    article = extract_html(_read("en_hakibenita_readability_toc_missing.html"), "https://hakibenita.com/sql-anomaly-detection")
     assert "Want me to send you an email when I publish something new?" not in article.text
     # Its headings are targets of the in-page table of contents ("#" links), not teasers of other pages.
     for heading in ("Detecting Anomalies", "Understanding Z-Score", "Eliminating Repeating Alerts"):
         assert heading in article.text.split("\n")
-    assert not any(text.startswith("Detecting Anomalies") for text in _flagged_texts("en_blog_toc_newsletter.html"))
+    assert not any(text.startswith("Detecting Anomalies") for text in _flagged_texts("en_hakibenita_readability_toc_missing.html"))
 
 
 def test_the_lead_is_not_taken_from_a_hidden_share_dialog() -> None:
