@@ -207,12 +207,16 @@ def _date_elements(tree: Any) -> list[Any]:
     over every element costs tens of milliseconds on big pages)."""
     found: list[Any] = []
     for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in _NOT_READ_ELEMENTS:
+        tag = element.tag
+        if not isinstance(tag, str) or tag in _NOT_READ_ELEMENTS:
             continue  # comments, processing instructions, code and styles
-        if element.tag == "time":
+        if tag == "time":
             found.append(element)
         else:
-            names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+            class_name, element_id = element.get("class"), element.get("id")
+            if not (class_name or element_id):
+                continue  # most elements are unnamed: nothing to fold and search
+            names = f"{class_name or ''} {element_id or ''}".lower()
             if _ANY_DATE_CLASS_HINT.search(names) and _COMMENT_HINT not in names:
                 found.append(element)
         if len(found) >= _MAX_DATE_ELEMENTS:
