@@ -44,16 +44,16 @@ _WORD = re.compile(r"\w+")
 
 def choose_body(tree: HtmlElement, url: str, page: PageMeta, hints: ExtractionHints, warnings: list[str]) -> tuple[str, str]:
     """The body text and the method that produced it, by evidence between trafilatura and structured data."""
+    jsonld_body = page.jsonld.body if page.jsonld else None
+    if jsonld_body and hints.prefer_jsonld_body and len(jsonld_body) >= MIN_STRUCTURED_BODY_CHARS:
+        return jsonld_body, "jsonld"  # the outlet's articleBody is the article: trafilatura's reading would go unused
     text, method = _trafilatura_text(tree, url, hints, warnings)
     candidates: list[tuple[str, str]] = []
     if hints.body_xpath:
         hinted = _xpath_text(tree, hints.body_xpath, warnings)
         if hinted:
             candidates.append(("hints:body_xpath", hinted))
-    jsonld_body = page.jsonld.body if page.jsonld else None
     if jsonld_body and hints.prefer_jsonld_body is not False:
-        if hints.prefer_jsonld_body and len(jsonld_body) >= MIN_STRUCTURED_BODY_CHARS:
-            return jsonld_body, "jsonld"
         candidates.append(("jsonld", jsonld_body))
     for source, structured in candidates:
         text, method = reconcile_bodies(text, method, structured, source)

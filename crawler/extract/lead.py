@@ -48,11 +48,13 @@ _NOT_CONTENT = frozenset(
 
 def recover_lead(tree: HtmlElement, text: str, descriptions: Sequence[str], *, title: str | None = None) -> str | None:
     """The page's lead paragraph when the extraction lost it: the element that shows the meta description."""
-    normalized_text = _match_key(text)
+    normalized_text = None  # the whole text's match key, made only when a description is long enough to look for
     for description in descriptions:
         description = fold_whitespace(description)
         if len(description) < MIN_LEAD_CHARS:
             continue
+        if normalized_text is None:
+            normalized_text = _match_key(text)
         words = description.split()
         probe = " ".join(words[:LEAD_PROBE_WORDS])
         if _match_key(probe) in normalized_text:

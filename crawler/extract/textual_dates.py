@@ -119,6 +119,9 @@ _RELATIVE_PREFIX = {"he": "לפני", "ar": "منذ"}
 # Elements whose text is likely to hold the article's date: <time>, and elements whose class or id names a
 # date, a time, a byline or post metadata ("entry-meta", "postmetadata", "article__date", "dateline").
 _DATE_CLASS_HINTS = ("date", "time", "publish", "byline", "posted", "meta", "datum", "fecha")
+# The hints as one pattern: a single search per element instead of a substring test per hint (every element
+# of the page is asked).
+_ANY_DATE_CLASS_HINT = re.compile("|".join(map(re.escape, _DATE_CLASS_HINTS)))
 # A date element's text is short (a byline: "Posted on 3 June 2021 in Politics by ..."); longer ones are containers
 # (a whole post) whose dates could be anything. The first few elements suffice.
 _MAX_DATE_ELEMENT_CHARS = 500
@@ -204,13 +207,17 @@ def _date_elements(tree: Any) -> list[Any]:
     over every element costs tens of milliseconds on big pages)."""
     found: list[Any] = []
     for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in _NOT_READ_ELEMENTS:
+        tag = element.tag
+        if not isinstance(tag, str) or tag in _NOT_READ_ELEMENTS:
             continue  # comments, processing instructions, code and styles
-        if element.tag == "time":
+        if tag == "time":
             found.append(element)
         else:
-            names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-            if names.strip() and any(hint in names for hint in _DATE_CLASS_HINTS) and _COMMENT_HINT not in names:
+            class_name, element_id = element.get("class"), element.get("id")
+            if not (class_name or element_id):
+                continue  # most elements are unnamed: nothing to fold and search
+            names = f"{class_name or ''} {element_id or ''}".lower()
+            if _ANY_DATE_CLASS_HINT.search(names) and _COMMENT_HINT not in names:
                 found.append(element)
         if len(found) >= _MAX_DATE_ELEMENTS:
             break
