@@ -24,8 +24,6 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from trafilatura.utils import load_html
-
 from crawler.extract.body import choose_body
 from crawler.extract.budget import MAX_PAGE_INPUT_BYTES, MAX_PDF_INPUT_BYTES, DocumentBudget, read_bounded
 from crawler.extract.byline import choose_authors
@@ -48,6 +46,7 @@ from crawler.extract.page import (
     split_keywords,
     structured_dates,
 )
+from crawler.extract.parse import parse_page
 from crawler.model import DateEvidence, ExtractedArticle
 
 # ---------------------------------------------------------------------------------------------------------
@@ -66,7 +65,7 @@ def extract_html(
     """Extract one HTML article page. Never raises on bad markup: problems end up in `warnings`."""
     hints = hints or NO_HINTS
     article = ExtractedArticle(url=url)
-    tree = load_html(html) if html else None
+    tree = parse_page(html) if html else None
     if tree is None:
         article.warnings.append("html: not parseable as HTML")
         article.published = resolve_published(feed_date=feed_date, fetched_at=fetched_at, warnings=article.warnings)
