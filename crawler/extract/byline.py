@@ -33,8 +33,8 @@ _NAME_SEPARATORS = re.compile(
     re.IGNORECASE,
 )
 _BYLINE_PREFIX = re.compile(
-    r"^(?:(?:written|posted|published|article|story) by|(?:veröffentlicht|erstellt|eingestellt|artikel) von|"
-    r"(?:publié|écrit) par|by|von|par|por|di|door|av|(?:author|autor|auteur)(?:in)?\s*:|"
+    r"^(?:(?:written|posted|published|authored|article|story) by|(?:veröffentlicht|erstellt|eingestellt|artikel) von|"
+    r"(?:publié|écrit) par|by|von|par|por|di|door|av|(?:author|autor|auteur)(?:in)?(?:\s*:|\s+(?=\S))|"
     r"автор(?:ы)?[:\s]|текст[:\s]|מאת|בקלם|كتب|بقلم|إعداد)\s*:?\s*",
     re.IGNORECASE,
 )
@@ -58,7 +58,12 @@ _HEBREW = re.compile(r"[\u05d0-\u05ea]")
 _CREDENTIAL = re.compile(r"^(?:M\.?A|M\.?D|Ph\.?D|MPH|RN|M\.?S|MSc|MBA|DDS|BSc|LLM|FACP)\.?$")
 # Lower-case words that belong inside names ("Ursula von der Leyen", "Ana de Armas", "Omar al Bashir").
 _NAME_PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "del", "della", "di", "du", "la", "le", "bin", "ibn", "al", "el", "ten", "ter", "y"})
-_EMAIL_OR_URL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+", re.IGNORECASE)
+# E-mail addresses, URLs and social handles written beside a name ("Williams Perdomo @wperdomod").
+_EMAIL_OR_URL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+|(?<!\S)@\w+", re.IGNORECASE)
+# A name ending in an initial or a generational suffix keeps its full stop ("Joe S.", "Perry Bacon Jr.").
+_ABBREVIATED_END = re.compile(r"(?:^|[\s.])(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
+# "Outlet - Person" in one author field: a dash or bar with spaces around it, never a hyphen inside a name.
+_OUTLET_SEPARATOR = re.compile(r"\s+[-–—|]\s+")
 _URL = re.compile(r"^(?:https?:|www\.)|\.(?:com|org|net|ru|il)\b", re.IGNORECASE)
 _HAS_DIGIT = re.compile(r"\d")
 # A person's or desk's name is a few words; longer is a sentence or a whole byline block.
@@ -86,13 +91,24 @@ def split_names(value: str) -> list[str]:
     names: list[str] = []
     parts = [person for part in _NAME_SEPARATORS.split(text) for person in _split_hebrew_and(part)]
     for part in parts:
-        name = _LEADING_CONJUNCTION.sub("", _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•()[]\"'")).strip(" .,-–—:"))
+        unlabelled = _LEADING_CONJUNCTION.sub("", _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•()[]\"'")))
+        name = unlabelled.strip(" .,-–—:")
+        if _ABBREVIATED_END.search(name) and unlabelled.rstrip(" ,-–—:").endswith("."):
+            name += "."
         if _ONLY_ROLE.match(name) or _CREDENTIAL.match(name):
             continue
         name = _without_role(name)
         if _is_name(name) and name.casefold() not in {n.casefold() for n in names}:
             names.append(name)
     return names
+
+
+def _without_outlet_segment(name: str, outlets: frozenset[str]) -> str:
+    """'Unocero - Alberto Ávila' -> 'Alberto Ávila': an author field that puts the outlet's name beside the
+    person's, separated by a spaced dash or bar. Unchanged when no segment, or every segment, is the outlet."""
+    segments = _OUTLET_SEPARATOR.split(name)
+    people = [segment for segment in segments if normalize_for_match(segment) not in outlets]
+    return " - ".join(people) if len(segments) > 1 and people and len(people) < len(segments) else name
 
 
 def _split_hebrew_and(part: str) -> list[str]:
@@ -135,6 +151,7 @@ def clean_names(values: Iterable[str], outlets: frozenset[str] = frozenset()) ->
     names: list[str] = []
     for value in values:
         for name in split_names(value):
+            name = _without_outlet_segment(name, outlets)
             if name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
     people = [name for name in names if normalize_for_match(name) not in outlets]

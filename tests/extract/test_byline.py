@@ -9,7 +9,7 @@ import pytest
 from lxml import html as lxml_html
 
 from crawler.extract.article import extract_html
-from crawler.extract.byline import choose_authors, split_names
+from crawler.extract.byline import choose_authors, clean_names, split_names
 from crawler.extract.page import read_page_meta
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
@@ -31,10 +31,23 @@ PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
         ("cc7567", []),
         ("https://www.theguardian.com/profile/eleanor-ainge-roy", []),
         ("Вадим Иванов", ["Вадим Иванов"]),  # "и" inside a word is not a conjunction
+        ("Author Jane Roe", ["Jane Roe"]),  # a label without its colon
+        ("Authored by Max Mustermann", ["Max Mustermann"]),
+        ("Ana Ruiz @anaruiz", ["Ana Ruiz"]),  # a social handle beside the name
+        ("Perry Bacon Jr.", ["Perry Bacon Jr."]),  # the full stop of an abbreviation is part of the name
+        ("Joe S., Juan Carlos Muñoz C.", ["Joe S.", "Juan Carlos Muñoz C."]),
+        ("By JOE SMITH.", ["JOE SMITH"]),  # ... the one ending a sentence is not
     ],
 )
 def test_author_fields_become_people(field: str, names: list[str]) -> None:
     assert split_names(field) == names
+
+
+def test_outlet_written_beside_the_person_is_dropped() -> None:
+    outlets = frozenset({"unocero"})
+    assert clean_names(["unocero - Alberto Ávila"], outlets) == ["Alberto Ávila"]
+    assert clean_names(["Jean-Pierre Dupont"], outlets) == ["Jean-Pierre Dupont"]  # a hyphen is not a separator
+    assert clean_names(["Unocero"], outlets) == ["Unocero"]  # the outlet alone is the desk's byline
 
 
 def test_an_id_in_jsonld_gives_way_to_the_meta_author() -> None:
