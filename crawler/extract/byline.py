@@ -43,6 +43,8 @@ _LEADING_CONJUNCTION = re.compile(r"^(?:and|und|et|y|e|og|en|i|и|و)\s+", re.IG
 # Job titles that follow (or stand for) a name in bylines: "Ben Silverman Games Editor", "Staff Writer".
 _ROLE = (
     r"(?:editor|reporter|correspondent|writer|columnist|contributor|journalist|photographer|"
+    r"(?:chef)?redakteur(?:in)?|journalist(?:in)?|korrespondent(?:in)?|r[ée]dact(?:eur|rice)|journaliste|"
+    r"periodista|redactora?|corresponsal|"
     r"корреспондент|обозреватель|редактор|כתב|כתבת|مراسل|محرر)s?"
 )
 _TRAILING_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+){_ROLE}$", re.IGNORECASE)
@@ -81,6 +83,8 @@ _BYLINE_XPATH = etree.XPath(
     "//@class[contains(., 'uthor') or contains(., 'yline')]/..|//@rel[. = 'author']/.."
     "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or . = 'author']/..|(//h1)[1]|//author"
 )
+# Everything up to the last "by" of a byline ("Posted on <date> by <name>").
+_LAST_BY = re.compile(r".*\b(?:by|von|par|por|door|av)\s+", re.IGNORECASE | re.DOTALL)
 # Marked elements that hold no visible byline (<link rel="author">, <meta itemprop="author">).
 _NOT_SHOWN = frozenset({"meta", "link", "script", "style"})
 
@@ -198,11 +202,22 @@ def _visible_byline(tree: HtmlElement) -> list[str]:
             continue
         content = fold_whitespace(" ".join(element.itertext()))
         if MIN_BYLINE_CHARS < len(content) < MAX_BYLINE_CHARS:
-            names = split_names(content) or [name for text in element.itertext() for name in split_names(text)]
+            names = (
+                split_names(content)
+                or [name for text in element.itertext() for name in split_names(text)]
+                or split_names(_after_last_by(content))
+            )
             names = [name for name in names if _written_as_a_name(name)]
             if names:
                 return names
     return []
+
+
+def _after_last_by(content: str) -> str:
+    """'Posted on September 21, 2020 by Adi Tzlil' -> 'Adi Tzlil': what follows the last "by" of a byline
+    whose date or label kept it from reading as names; '' when there is no "by"."""
+    match = _LAST_BY.match(content)
+    return content[match.end() :] if match else ""
 
 
 def _innermost_first(elements: list[HtmlElement]) -> list[HtmlElement]:

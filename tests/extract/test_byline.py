@@ -37,10 +37,20 @@ PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
         ("Perry Bacon Jr.", ["Perry Bacon Jr."]),  # the full stop of an abbreviation is part of the name
         ("Joe S., Juan Carlos Muñoz C.", ["Joe S.", "Juan Carlos Muñoz C."]),
         ("By JOE SMITH.", ["JOE SMITH"]),  # ... the one ending a sentence is not
+        ("Christoph Hein Chefredakteur", ["Christoph Hein"]),  # a role after the name, in the page's language
+        ("Marie Dupont, rédactrice", ["Marie Dupont"]),
     ],
 )
 def test_author_fields_become_people(field: str, names: list[str]) -> None:
     assert split_names(field) == names
+
+
+def test_byline_with_a_date_before_the_name() -> None:
+    page_html = """<html><head><title>Story</title></head><body><h1>Story</h1>
+    <div class="page-meta--author">Posted on September 21, 2020 by Adi Tzlil</div>
+    <p>Paragraph one of the story, long enough to be text.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Adi Tzlil"], "byline")
 
 
 def test_outlet_written_beside_the_person_is_dropped() -> None:
