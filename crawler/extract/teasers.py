@@ -60,7 +60,9 @@ MAX_LIST_HEADER_CHARS = 80
 MAX_TEASER_SHARE = 0.5
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
-_CLASSED = etree.XPath("//*[@class or @id]")
+# Elements with a class or id, in page order. Stepping up from the attribute nodes costs half of testing every
+# element for them (//*[@class or @id]) in libxml2: same elements, same order.
+_CLASSED = etree.XPath("//@class/..|//@id/..")
 # Any of the words inside a class or id: one regex search per element, the whole-word test only on hits.
 _ANY_NAMED_WORD = re.compile("|".join(sorted(_BOX_WORDS | _COMMENT_WORDS)))
 
