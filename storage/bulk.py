@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine, insert, text
 from sqlalchemy.orm import Session
 
 from crawler.textnorm import fold_for_search
+from storage.db import STATEMENT_DEADLINE_OPTION
 from storage.models import Article, ArticleVersion, NearDupBand, UrlAlias
 from storage.repo import ArticleRecord
 
@@ -48,6 +49,10 @@ SQLITE_FTS_INSERT_TRIGGER = "articles_fts_ai"
 # Memory for rebuilding a deferred index: the GIN build sorts its entries in this much memory before spilling,
 # and a trigram index of a million articles has hundreds of millions of entries. Set for the rebuild only.
 INDEX_BUILD_MEMORY = "1GB"
+# The build of a trigram index over a million articles takes tens of minutes on a small server: far past the
+# engine's per-statement deadline (server statement_timeout and the client watchdog), which would cut it off and
+# roll it back. It gets its own deadline, still bounded so that a silent server cannot hang the load forever.
+INDEX_BUILD_TIMEOUT_S = 4 * 3600
 # The GIN indexes of `articles` (migration 0006's trigram index on the search document is the one there is).
 _PG_GIN_INDEXES = text(
     "SELECT index_class.relname, pg_get_indexdef(index_class.oid) FROM pg_index"
@@ -157,7 +162,7 @@ def deferred_search_indexes(engine: Engine) -> Iterator[list[str]]:
     none where pg_trgm was unavailable). Each statement runs in its own transaction: the load in between commits
     as it goes, and readers are not locked out for the whole load (searches are slower while the index is away,
     never wrong). The indexes are built again however the block ends, so an interrupted load leaves the schema
-    whole; building them can take minutes on a large store, so the server's statement timeout is lifted for it.
+    whole; building them takes tens of minutes on a large store, so the build has its own, longer deadline.
     """
     if engine.dialect.name != "postgresql":
         yield []
@@ -169,12 +174,14 @@ def deferred_search_indexes(engine: Engine) -> Iterator[list[str]]:
     try:
         yield [sql for _, sql in definitions]
     finally:
-        with engine.begin() as connection:
-            _build_indexes(connection, [sql for _, sql in definitions])
+        with engine.connect() as connection:
+            connection.execution_options(**{STATEMENT_DEADLINE_OPTION: INDEX_BUILD_TIMEOUT_S})
+            with connection.begin():
+                _build_indexes(connection, [sql for _, sql in definitions])
 
 
 def _build_indexes(connection: Connection, definitions: list[str]) -> None:
     connection.execute(text(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'"))
-    connection.execute(text("SET LOCAL statement_timeout = 0"))
+    connection.execute(text(f"SET LOCAL statement_timeout = '{INDEX_BUILD_TIMEOUT_S}s'"))
     for sql in definitions:
         connection.exec_driver_sql(sql)  # the server's own spelling, run as it is
