@@ -248,9 +248,12 @@ def new_article_costs(settings: Settings, sessions, pools: dict[str, Pool], size
             records[i * 10].text = "Reprinted from the original.\n" + original
             records[NEW_ARTICLES + i * 10].text = original + "\nAll rights reserved."
     outlets = all_outlets(settings)
+    # URLs and keys of this run only: a store measured again at the same size (--existing) must see new articles,
+    # not the ones the last measurement stored (a known URL is no new article; a stored key has its bands).
+    run = int(time.time())
     started, cpu_started = time.perf_counter(), time.process_time()
     for record in records[:NEW_ARTICLES]:
-        url = f"https://{record.outlet}.example/new/{size}/{record.url_key}"
+        url = f"https://{record.outlet}.example/new/{run}/{size}/{record.url_key}"
         article = ExtractedArticle(url=url, title=record.title, text=record.text, language=record.language,
                                    published=DateEvidence(record.published_at, "jsonld"))
         processor.store(outlets[record.outlet], Lead(url=url, route="rss"), article, status="full")
@@ -260,7 +263,7 @@ def new_article_costs(settings: Settings, sessions, pools: dict[str, Pool], size
     for number, record in enumerate(records[NEW_ARTICLES:]):
         sig = article_signature_of(record.text)
         with sessions.begin() as session:  # a row to index under (not timed), then the check + insert (timed)
-            record.url_key = f"{10**13 + size + number:040x}"
+            record.url_key = f"{10**13 + run * 10**8 + size + number:040x}"
             record.content_hash = record.title_key = None
             record.signature = sig
             article_id = repo.store_article(session, record).article_id
