@@ -34,6 +34,9 @@ CONNECT_TIMEOUT_S = 10
 # and not acknowledged for 60 s drops the connection (tcp_user_timeout, milliseconds).
 PG_TCP_OPTIONS = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3, "tcp_user_timeout": 60_000}
 SQLITE_BUSY_TIMEOUT_S = 30
+# Execution option: the watchdog's deadline (seconds) for one connection's statements, in place of the engine's
+# statement_timeout_s, for the rare statement known to run long (building an index over a large store).
+STATEMENT_DEADLINE_OPTION = "statement_timeout_s"
 
 
 class StorageUnavailable(Exception):
@@ -167,7 +170,8 @@ def _watch(engine: Engine, seconds: float) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _arm(connection: Any, cursor: Any, statement: Any, parameters: Any, context: Any, executemany: bool) -> None:
         _WATCHDOG.disarm(connection.info.pop("watchdog", None))  # never two deadlines for one connection
-        connection.info["watchdog"] = _WATCHDOG.arm(connection.connection.dbapi_connection.fileno(), seconds)
+        deadline = context.execution_options.get(STATEMENT_DEADLINE_OPTION, seconds) if context is not None else seconds
+        connection.info["watchdog"] = _WATCHDOG.arm(connection.connection.dbapi_connection.fileno(), deadline)
 
     @event.listens_for(engine, "after_cursor_execute")
     def _disarm(connection: Any, cursor: Any, statement: Any, parameters: Any, context: Any, executemany: bool) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from crawler.dedup.fingerprint import content_hash, signature
 from crawler.dedup.index import NearDupIndex
 from storage import repo
-from storage.bulk import insert_new_articles
+from storage.bulk import deferred_search_indexes, insert_new_articles
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Article, ArticleVersion, NearDupBand, UrlAlias
 from storage.near_dups import BandTable
@@ -79,4 +79,67 @@ def test_bulk_insert_indexes_for_search_as_a_single_store_does(db_url: str) -> N
         indexed = {article_id: tuple(session.execute(text(query), {"id": article_id}).one()) for article_id in (single, bulk, later)}
         assert indexed[bulk] == indexed[single] == indexed[later]
         assert "الحكومه" in indexed[bulk][0] + indexed[bulk][1] and "הממשלה" in indexed[bulk][0] + indexed[bulk][1]
+    engine.dispose()
+
+
+GIN_INDEXES = (
+    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'articles' AND indexdef LIKE '% USING gin %' ORDER BY indexname"
+)
+
+
+def test_deferred_search_indexes_are_rebuilt_as_they_were(pg_url: str) -> None:
+    """PostgreSQL: the trigram index is away during the load and back afterwards, same definition, answering search."""
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with engine.connect() as connection:
+        before = connection.execute(text(GIN_INDEXES)).all()
+    assert [name for name, _ in before] == ["ix_articles_search_document_trgm"]
+    records = [
+        repo.ArticleRecord(url_key=f"deferred{n}", url=f"https://example.com/deferred/{n}", outlet="reuters",
+                           title=f"Title {n}", text=f"{text} והממשלה", language="en", route="rss")
+        for n, text in enumerate(TASS)
+    ]
+    with deferred_search_indexes(engine) as deferred:
+        assert deferred == [definition for _, definition in before]
+        with engine.connect() as connection:
+            assert connection.execute(text(GIN_INDEXES)).all() == []
+        with sessions.begin() as session:
+            ids = insert_new_articles(session, records, [SEEN] * len(records), [[]] * len(records))
+    with engine.connect() as connection:
+        assert connection.execute(text(GIN_INDEXES)).all() == before
+        connection.execute(text("SET enable_seqscan = off"))  # a store this small would be read without the index
+        plan = "\n".join(connection.execute(text("EXPLAIN SELECT id FROM articles WHERE search_document LIKE '%ממשלה%'")).scalars())
+        assert "ix_articles_search_document_trgm" in plan
+        found = connection.execute(text("SELECT id FROM articles WHERE search_document LIKE '%ממשלה%' ORDER BY id")).scalars().all()
+        assert found == ids
+    engine.dispose()
+
+
+def test_deferred_search_indexes_come_back_when_the_load_fails(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        before = connection.execute(text(GIN_INDEXES)).all()
+    try:
+        with deferred_search_indexes(engine):
+            raise RuntimeError("the load broke off")
+    except RuntimeError:
+        pass
+    with engine.connect() as connection:
+        assert connection.execute(text(GIN_INDEXES)).all() == before
+    engine.dispose()
+
+
+def test_deferred_search_indexes_leave_sqlite_as_it_is(sqlite_url: str) -> None:
+    """SQLite: nothing is dropped (its FTS5 table is kept by the insert path itself); the schema is unchanged."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    schema = "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+    with engine.connect() as connection:
+        before = connection.execute(text(schema)).all()
+    with deferred_search_indexes(engine) as deferred:
+        assert deferred == []
+        with engine.connect() as connection:
+            assert connection.execute(text(schema)).all() == before
     engine.dispose()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from storage import repo
-from storage.db import StorageUnavailable, check_connection, make_engine, make_session_factory, upgrade
+from storage.db import STATEMENT_DEADLINE_OPTION, StorageUnavailable, check_connection, make_engine, make_session_factory, upgrade
 from storage.models import Article, ArticleVersion, Failure, UrlAlias
 
 
@@ -149,6 +149,19 @@ def test_unreachable_database_is_a_clear_error() -> None:
     engine = make_engine("postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(StorageUnavailable, match="unreachable"):
         check_connection(engine)
+
+
+def test_a_connection_can_take_a_longer_statement_deadline(pg_url: str) -> None:
+    """The watchdog cuts a statement off at the engine's deadline, unless its connection asked for a longer one."""
+    engine = make_engine(pg_url, statement_timeout_s=1)
+    with engine.connect() as connection:
+        connection.execution_options(**{STATEMENT_DEADLINE_OPTION: 30})
+        connection.execute(text("SET statement_timeout = '30s'"))  # the server's own deadline, lifted alike
+        assert connection.execute(text("SELECT pg_sleep(2), 1")).one()[1] == 1
+    with engine.connect() as connection, pytest.raises(Exception, match="(?i)connection|closed|timeout"):
+        connection.execute(text("SET statement_timeout = '30s'"))  # only the client watchdog is left to cut it off
+        connection.execute(text("SELECT pg_sleep(3)"))
+    engine.dispose()
 
 
 def test_publisher_offset_is_stored_and_old_rows_migrate_to_utc_as_stored(db_url: str) -> None:
