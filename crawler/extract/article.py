@@ -14,8 +14,9 @@ The page's own lead (its meta description, when it is shown on the page) is rest
 dropped it. Every chosen field says where it came from in `field_sources`.
 
 Modules: `page` (what the page declares: meta, JSON-LD, title, language), `teasers` (other stories and
-promotions inside the article area), `body` (trafilatura vs structured bodies), `cleanup` (line-level chrome
-removal), `lead` (lead recovery), `hints` (outlet declarations).
+promotions inside the article area), `body` (trafilatura vs structured bodies), `embedded` (a body held only in the
+page's embedded JSON state), `repetition` (a structured body holding the article twice, kept once),
+`blocks` (HTML as paragraph lines), `cleanup` (line-level chrome removal), `lead` (lead recovery), `hints` (outlet declarations).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def extract_html(
     jsonld = page.jsonld
 
     article.title, article.field_sources["title"] = choose_title(page)
-    text, method = choose_body(tree, url, page, hints, article.warnings)
+    text, method = choose_body(tree, url, page, hints, article.warnings, title=article.title)
     text = clean_lines(text, link_texts=LinkTexts.of(tree))
     lead = recover_lead(tree, text, descriptions(page), title=article.title)
     if lead:

@@ -1,14 +1,19 @@
-"""Bodies doubled (issue 15, item 3a) on a constructed page (tests/fixtures/pages, see its README) and small
-texts: a JSON-LD articleBody holding the article twice. The page's expected text is written beside it
-(`*.expected.txt`, from the article's source paragraphs, not from an extraction)."""
+"""Bodies doubled or missing (issue 15, item 3) on constructed pages (tests/fixtures/pages, see its README) and
+small HTML: a JSON-LD articleBody holding the article twice, a body held only in the page's embedded JSON. Each
+page's expected text is written beside it (`*.expected.txt`, from the article's source paragraphs, not from an
+extraction)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from trafilatura.utils import load_html
 
 from crawler.extract.article import extract_html
+from crawler.extract.blocks import fragment_lines
+from crawler.extract.embedded import embedded_bodies
 from crawler.extract.repetition import without_repetition
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
@@ -73,3 +78,83 @@ def test_a_doubled_jsonld_article_body_does_not_double_the_page_text() -> None:
     text, method = _extract(name, "https://tass.com/politics/1891745")
     assert text == _expected(name)
     assert method == "trafilatura"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3c: the body only in the page's embedded JSON
+
+
+def test_a_next_js_page_without_a_body_in_its_html_uses_next_data() -> None:
+    name = "en_nextjs_constructed_next_data.html"
+    text, method = _extract(name, "https://tass.com/politics/1891712")
+    assert text == _expected(name)
+    assert method == "embedded-json"
+
+
+def test_an_arc_page_uses_fusion_global_content_blocks() -> None:
+    """`Fusion.globalContent = {...}` assigned in a script: one content element per paragraph; the image
+    caption and the "Read also" link among them do not become body lines."""
+    name = "en_arc_constructed_fusion_content.html"
+    text, method = _extract(name, "https://www.example-arc.com/world/icrc-2024-12-26/")
+    assert text == _expected(name)
+    assert method == "embedded-json"
+
+
+def _shell(state: dict[str, object], html_body: str = "") -> str:
+    return (
+        "<html><head><title>Hamas delegation visits Moscow for talks</title></head><body>"
+        f'<div id="__next"><nav><a href="/">Home</a></nav>{html_body}</div>'
+        f'<script id="__NEXT_DATA__" type="application/json">{json.dumps(state)}</script></body></html>'
+    )
+
+
+_PROSE = (
+    "A Hamas delegation arrived in Moscow on Monday for talks at the Russian foreign ministry. "
+    "The visit was the second this year, officials said. The delegation was led by a member of the movement's "
+    "political bureau, who met the deputy foreign minister. Both sides called for a ceasefire and for aid to "
+    "reach the south of the strip, according to a statement published after the meeting."
+)
+
+
+def test_embedded_text_that_does_not_mention_the_headline_is_not_the_body() -> None:
+    """States hold cookie notices, author bios and other stories too: prose alone is not enough."""
+    bio = "Anna writes about energy markets and climate policy for the business desk. She lives in Berlin. " * 4
+    article = extract_html(_shell({"props": {"author": {"bio": bio, "text": bio}}}), "https://example.org/e")
+    assert article.extraction_method != "embedded-json"
+    assert "energy markets" not in article.text
+    found = extract_html(_shell({"props": {"article": {"body": f"<p>{_PROSE}</p>"}}}), "https://example.org/f")
+    assert found.extraction_method == "embedded-json" and found.text == " ".join(_PROSE.split())
+
+
+def test_a_page_with_a_body_in_its_html_does_not_read_its_state() -> None:
+    paragraphs = "".join(f"<p>{_PROSE} Paragraph {i}.</p>" for i in range(3))
+    other = "Another text entirely, about the harvest in the south of the country. " * 8
+    state = {"props": {"article": {"body": f"<p>{other}</p>"}}}
+    article = extract_html(_shell(state, f"<article>{paragraphs}</article>"), "https://example.org/g")
+    assert article.extraction_method.startswith("trafilatura")
+    assert "harvest" not in article.text
+
+
+def test_embedded_bodies_reads_data_scripts_and_assignments() -> None:
+    body = f"<p>{_PROSE}</p><p>Second paragraph of the story, with <b>Hamas</b>, and more.</p>"
+    assigned = (
+        "<html><body><script>window.__INITIAL_STATE__ = "
+        + json.dumps({"story": {"contentHtml": body}, "menu": [{"text": "Home"}, {"text": "World"}]})
+        + ";window.other = 1;</script></body></html>"
+    )
+    assert embedded_bodies(load_html(assigned)) == [
+        " ".join(_PROSE.split()) + "\nSecond paragraph of the story, with Hamas, and more."
+    ]
+    # Nuxt's flattened payload keeps the HTML strings, not their keys.
+    payload = json.dumps([{"data": 1}, body])
+    nuxt = f'<html><body><script type="application/json" id="__NUXT_DATA__">{payload}</script></body></html>'
+    assert len(embedded_bodies(load_html(nuxt))) == 1
+
+
+def test_an_html_fragment_becomes_paragraph_lines() -> None:
+    assert fragment_lines("<p>Talks with <b>Hamas</b>, the ministry said.</p><p>Second<br>line</p><!-- ad -->") == [
+        "Talks with Hamas, the ministry said.",
+        "Second",
+        "line",
+    ]
+    assert fragment_lines("First paragraph.\n\nSecond paragraph.") == ["First paragraph.", "Second paragraph."]
