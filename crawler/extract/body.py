@@ -11,8 +11,10 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.blocks import block_texts
+from crawler.extract.continuation import missing_parts, part_groups, parts_joined
 from crawler.extract.embedded import embedded_bodies
 from crawler.extract.hints import ExtractionHints
+from crawler.extract.named import named_elements
 from crawler.extract.page import PageMeta
 from crawler.extract.repetition import without_repetition
 from crawler.extract.teasers import set_aside_not_article
@@ -123,8 +125,19 @@ def _trafilatura_text(tree: HtmlElement, url: str, hints: ExtractionHints, warni
     if hints.prune_xpaths:
         options["prune_xpath"] = list(hints.prune_xpaths)
     # Teaser lists and promotion boxes go before trafilatura reads the page: it keeps some of them as content.
-    with set_aside_not_article(tree):
-        return _read_with_retry(tree, options, warnings)
+    named = named_elements(tree)
+    groups = part_groups(named)
+    with set_aside_not_article(tree, named):
+        text, method = _read_with_retry(tree, options, warnings)
+        parts = missing_parts(tree, groups, text)
+        if not parts:
+            return text, method
+        # The body goes on in later containers trafilatura did not read: read again with them joined.
+        with parts_joined(parts):
+            joined, joined_method = _read_with_retry(tree, options, warnings)
+    if len(joined) > len(text) and _covered(_shingles(text), _shingles(joined)) >= COVERED_SHARE:
+        return joined, f"{joined_method}+parts"
+    return text, method
 
 
 def _read_with_retry(tree: HtmlElement, options: dict[str, Any], warnings: list[str]) -> tuple[str, str]:

@@ -1,7 +1,7 @@
-"""Bodies doubled or missing (issue 15, item 3) on constructed pages (tests/fixtures/pages, see its README) and
-small HTML: a JSON-LD articleBody holding the article twice, a body held only in the page's embedded JSON. Each
-page's expected text is written beside it (`*.expected.txt`, from the article's source paragraphs, not from an
-extraction)."""
+"""Bodies doubled or split (issue 15, item 3) on constructed pages (tests/fixtures/pages, see its README) and
+small HTML: a JSON-LD articleBody holding the article twice, a body continued after a "read more" teaser in a
+second container, a body held only in the page's embedded JSON. Each page's expected text is written beside
+it (`*.expected.txt`, from the article's source paragraphs, not from an extraction)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from trafilatura.utils import load_html
 
 from crawler.extract.article import extract_html
 from crawler.extract.blocks import fragment_lines
+from crawler.extract.cleanup import clean_lines
 from crawler.extract.embedded import embedded_bodies
 from crawler.extract.repetition import without_repetition
 
@@ -78,6 +79,76 @@ def test_a_doubled_jsonld_article_body_does_not_double_the_page_text() -> None:
     text, method = _extract(name, "https://tass.com/politics/1891745")
     assert text == _expected(name)
     assert method == "trafilatura"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3b: the body continued in a second container after a "read more" teaser
+
+
+def test_a_body_continued_after_continue_reading_keeps_both_parts() -> None:
+    """Two div.article__body[itemprop=articleBody], the second hidden until "Continue reading" is clicked:
+    trafilatura read the first only (and its text was long enough not to be retried)."""
+    name = "en_tass_constructed_continue_reading.html"
+    text, method = _extract(name, "https://tass.com/politics/1891741")
+    assert text == _expected(name)
+    assert method == "trafilatura+parts"
+    assert "Continue reading" not in text and "Most read" not in text
+
+
+def test_a_russian_body_continued_after_chitat_dalee_keeps_both_parts() -> None:
+    """div.article-text, a «Читать далее» link and an advertisement label, then div.article-text.is-hidden."""
+    name = "ru_kommersant_constructed_read_more.html"
+    text, method = _extract(name, "https://www.kommersant.ru/doc/7731234")
+    assert text == _expected(name)
+    assert method == "trafilatura+parts"
+    assert "Читать далее" not in text and "Реклама" not in text
+
+
+def _split_page(between: str, second_opening: str = "") -> str:
+    part = "<p>{}</p>".format
+    first = "".join(part(f"Paragraph {i} of the first part tells what the delegation said in Moscow.") for i in range(8))
+    second = "".join(part(f"Paragraph {i} of the next part tells what happened after the meeting.") for i in range(4))
+    return (
+        "<html><head><title>The delegation in Moscow</title></head><body><main>"
+        f'<div class="entry-content">{first}</div>{between}<div class="entry-content">{second_opening}{second}</div>'
+        "</main></body></html>"
+    )
+
+
+def test_a_second_container_joins_the_first_only_when_it_continues_the_story() -> None:
+    button = '<div class="more"><a href="#rest">Weiterlesen</a></div>'
+    joined = extract_html(_split_page(button), "https://example.org/a")
+    assert joined.extraction_method == "trafilatura+parts"
+    assert "next part tells" in joined.text and "Weiterlesen" not in joined.text
+    # A blog's front page: each post's title and date line stand between the posts' bodies.
+    title = '<h2 class="entry-title"><a href="/next">Another post about something else</a></h2><div>Published 2 May 2024</div>'
+    listing = extract_html(_split_page(title), "https://example.org/b")
+    assert "next part tells" not in listing.text
+    # Stacked articles: the next one opens with a title of its own.
+    stacked = extract_html(_split_page("", "<h2>A different story begins here</h2>"), "https://example.org/c")
+    assert "next part tells" not in stacked.text
+
+
+def test_a_comment_thread_is_not_a_continuation() -> None:
+    second = '<div class="entry-content"><p>Paragraph 0 of the next'
+    page = _split_page("").replace(second, f'<div class="comments">{second}').replace("</div></main>", "</div></div></main>")
+    article = extract_html(page, "https://example.org/d")
+    assert "next part tells" not in article.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Read more »", "Continue reading →", "Continue reading the main story", "Weiterlesen ›", "Mehr lesen...",
+     "Читать далее", "اقرأ المزيد", "להמשך הכתבה", "Lire la suite", "Czytaj dalej"],
+)
+def test_a_continue_reading_teaser_line_is_dropped(line: str) -> None:
+    paragraph = "The delegation met the foreign minister in Moscow on Monday, the ministry said in a statement."
+    assert clean_lines(f"{paragraph}\n{line}\n{paragraph} Later.") == f"{paragraph}\n{paragraph} Later."
+
+
+def test_a_sentence_starting_like_a_teaser_stays() -> None:
+    line = "Read more about the talks in the ministry's statement, published on Monday evening."
+    assert clean_lines(line) == line
 
 
 # ---------------------------------------------------------------------------------------------------------
