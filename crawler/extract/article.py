@@ -13,9 +13,15 @@ miss: photo credits and captions, gallery counters, "read also" lines, and trail
 The page's own lead (its meta description, when it is shown on the page) is restored when trafilatura
 dropped it. Every chosen field says where it came from in `field_sources`.
 
+Bodies doubled or split (issue 15, item 3): a structured body holding the article twice is kept once
+(`repetition`); a body that goes on in later containers of the same template slot, which trafilatura does not
+read, is read again with them joined (`continuation`); a page whose HTML gives (next to) no body is looked up in
+its embedded JSON state (`embedded`: `__NEXT_DATA__`, `window.__INITIAL_STATE__ = {...}`, Arc's `content_elements`).
+
 Modules: `page` (what the page declares: meta, JSON-LD, title, language), `teasers` (other stories and
-promotions inside the article area), `body` (trafilatura vs structured bodies), `cleanup` (line-level chrome
-removal), `lead` (lead recovery), `hints` (outlet declarations).
+promotions inside the article area), `body` (trafilatura vs structured bodies), `continuation`, `embedded`,
+`repetition` (see above), `blocks` (HTML as paragraph lines), `named` (the named elements several passes judge),
+`cleanup` (line-level chrome removal), `lead` (lead recovery), `hints` (outlet declarations).
 """
 
 from __future__ import annotations
@@ -80,7 +86,7 @@ def extract_html(
     jsonld = page.jsonld
 
     article.title, article.field_sources["title"] = choose_title(page)
-    text, method = choose_body(tree, url, page, hints, article.warnings)
+    text, method = choose_body(tree, url, page, hints, article.warnings, title=article.title)
     text = clean_lines(text, link_texts=LinkTexts.of(tree))
     lead = recover_lead(tree, text, descriptions(page), title=article.title)
     if lead:

@@ -10,8 +10,13 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract.blocks import block_texts
+from crawler.extract.continuation import missing_parts, part_groups, parts_joined
+from crawler.extract.embedded import embedded_bodies
 from crawler.extract.hints import ExtractionHints
+from crawler.extract.named import named_elements
 from crawler.extract.page import PageMeta
+from crawler.extract.repetition import without_repetition
 from crawler.extract.teasers import set_aside_not_article
 from crawler.textnorm import fold_whitespace, normalize_for_match
 
@@ -27,6 +32,17 @@ MIN_PROSE_SHARE = 0.3
 MIN_PROSE_LINE_CHARS = 60
 # A structured body (JSON-LD articleBody, hinted XPath) shorter than this is a teaser, not the article.
 MIN_STRUCTURED_BODY_CHARS = 200
+# A page whose HTML gave less body text than this may be client-rendered: its article is then looked for in
+# the page's embedded JSON state (crawler.extract.embedded). A lead paragraph is about this long.
+EMBEDDED_BELOW_CHARS = 500
+# ... and it replaces the HTML's text outright when it is this much longer (the HTML gave a shell: menu,
+# cookie notice, a lead). States also hold menus, cookie notices, author bios and other stories' teasers: an
+# embedded body must be mostly prose and mention most of the headline's words, this long. (Mostly: a state's
+# list of meta tags, joined, repeats the description and title and reads as 40% prose.)
+EMBEDDED_REPLACE_RATIO = 2.0
+MIN_EMBEDDED_PROSE_SHARE = 0.5
+MIN_TITLE_WORD_CHARS = 4
+MIN_TITLE_WORDS_SHARE = 0.5
 # Share of one text's word trigrams found in the other for it to count as "covered" by it.
 COVERED_SHARE = 0.8
 # A structured body replaces trafilatura's text when it covers it and is at least this much longer
@@ -42,8 +58,12 @@ _PROSE_END = re.compile(r"[.!?。؟…\"'”»״)]\s*$")
 _WORD = re.compile(r"\w+")
 
 
-def choose_body(tree: HtmlElement, url: str, page: PageMeta, hints: ExtractionHints, warnings: list[str]) -> tuple[str, str]:
-    """The body text and the method that produced it, by evidence between trafilatura and structured data."""
+def choose_body(
+    tree: HtmlElement, url: str, page: PageMeta, hints: ExtractionHints, warnings: list[str], *, title: str | None = None
+) -> tuple[str, str]:
+    """The body text and the method that produced it, by evidence between trafilatura and structured data.
+
+    `title`: the page's headline, which a body found in the page's embedded JSON must mention."""
     jsonld_body = page.jsonld.body if page.jsonld else None
     if jsonld_body and hints.prefer_jsonld_body and len(jsonld_body) >= MIN_STRUCTURED_BODY_CHARS:
         return jsonld_body, "jsonld"  # the outlet's articleBody is the article: trafilatura's reading would go unused
@@ -57,7 +77,41 @@ def choose_body(tree: HtmlElement, url: str, page: PageMeta, hints: ExtractionHi
         candidates.append(("jsonld", jsonld_body))
     for source, structured in candidates:
         text, method = reconcile_bodies(text, method, structured, source)
+    if len(text) < EMBEDDED_BELOW_CHARS:  # only then: decoding a page's JSON state costs milliseconds
+        embedded = _embedded_body(tree, title)
+        if embedded and len(embedded) >= EMBEDDED_REPLACE_RATIO * len(text):
+            # What the HTML gave is a fraction of the article: a client-rendered page's shell (menu, cookie
+            # notice, a lead), not text to reconcile with.
+            return embedded, "embedded-json"
+        if embedded:
+            text, method = reconcile_bodies(text, method, embedded, "embedded-json")
     return text, method
+
+
+def _embedded_body(tree: HtmlElement, title: str | None) -> str | None:
+    """The longest body in the page's embedded JSON state that reads as prose and mentions the headline (the
+    same state holds menus, cookie notices, author bios and other stories' teasers), kept once if the state
+    wrote it twice."""
+    title_words = _title_words(title)
+    for candidate in embedded_bodies(tree):
+        if len(candidate) < MIN_STRUCTURED_BODY_CHARS:
+            break  # longest first: the rest are shorter
+        if prose_share(candidate) >= MIN_EMBEDDED_PROSE_SHARE and _mentions(candidate, title_words):
+            return without_repetition(candidate)
+    return None
+
+
+def _title_words(title: str | None) -> list[str]:
+    return [word for word in _WORD.findall(normalize_for_match(title or "")) if len(word) >= MIN_TITLE_WORD_CHARS]
+
+
+def _mentions(text: str, title_words: list[str]) -> bool:
+    """Most of the headline's words occur in the text (as substrings: Hebrew and Arabic glue prefixes to words).
+    A headline of fewer than two such words (or none, or one in a script without spaces) cannot tell."""
+    if len(title_words) < 2:
+        return True
+    folded = normalize_for_match(text)
+    return sum(word in folded for word in title_words) >= MIN_TITLE_WORDS_SHARE * len(title_words)
 
 
 def _trafilatura_text(tree: HtmlElement, url: str, hints: ExtractionHints, warnings: list[str]) -> tuple[str, str]:
@@ -71,8 +125,19 @@ def _trafilatura_text(tree: HtmlElement, url: str, hints: ExtractionHints, warni
     if hints.prune_xpaths:
         options["prune_xpath"] = list(hints.prune_xpaths)
     # Teaser lists and promotion boxes go before trafilatura reads the page: it keeps some of them as content.
-    with set_aside_not_article(tree):
-        return _read_with_retry(tree, options, warnings)
+    named = named_elements(tree)
+    groups = part_groups(named)
+    with set_aside_not_article(tree, named):
+        text, method = _read_with_retry(tree, options, warnings)
+        parts = missing_parts(tree, groups, text)
+        if not parts:
+            return text, method
+        # The body goes on in later containers trafilatura did not read: read again with them joined.
+        with parts_joined(parts):
+            joined, joined_method = _read_with_retry(tree, options, warnings)
+    if len(joined) > len(text) and _covered(_shingles(text), _shingles(joined)) >= COVERED_SHARE:
+        return joined, f"{joined_method}+parts"
+    return text, method
 
 
 def _read_with_retry(tree: HtmlElement, options: dict[str, Any], warnings: list[str]) -> tuple[str, str]:
@@ -115,49 +180,10 @@ def _xpath_text(tree: HtmlElement, xpath: str, warnings: list[str]) -> str:
     blocks: list[str] = []
     for node in nodes if isinstance(nodes, list) else [nodes]:
         if isinstance(node, HtmlElement):
-            blocks.extend(_block_texts(node))
+            blocks.extend(block_texts(node))
         elif isinstance(node, str) and node.strip():
             blocks.append(fold_whitespace(node))
     return "\n".join(b for b in blocks if b)
-
-
-# Elements whose text becomes its own line when a hinted body element is turned into text.
-_BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "dd", "dt", "figcaption"})
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg", "button", "form"})
-
-
-def _block_texts(root: HtmlElement) -> list[str]:
-    """Paragraph-level lines of an element (block children become lines; scripts and forms are skipped)."""
-    lines: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        line = fold_whitespace(" ".join(current))
-        if line:
-            lines.append(line)
-        current.clear()
-
-    def walk(element: HtmlElement) -> None:
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag in _SKIP_TAGS:
-            if element.tail:
-                current.append(element.tail)
-            return
-        block = tag in _BLOCK_TAGS or tag in ("div", "section", "article", "br")
-        if block:
-            flush()
-        if element.text:
-            current.append(element.text)
-        for child in element:
-            walk(child)
-        if block:
-            flush()
-        if element.tail:
-            current.append(element.tail)
-
-    walk(root)
-    flush()
-    return lines
 
 
 def _shingles(text: str) -> set[int]:

@@ -94,6 +94,18 @@ _READ_ALSO_LABELS = (
 )
 _READ_ALSO_LINE = re.compile(rf"^[>»\-–—•*\s]*(?:{_READ_ALSO_LABELS})\s*(?:[:：»>|\-–—]|\.\.\.|…)\s*\S", re.IGNORECASE)
 _READ_ALSO_HEADER = re.compile(rf"^[>»\-–—•*\s]*(?:{_READ_ALSO_LABELS})\s*[:：?!.…]*\s*$", re.IGNORECASE)
+# The button or link that reveals the rest of an article ("read more" between two parts of a body, issue 15
+# item 3b), alone on its line with at most punctuation or arrows around it: never the article's text.
+_CONTINUE_LABELS = (
+    "read more|continue reading(?: the(?: main)? (?:story|article))?|keep reading|read the full (?:story|article)|"
+    "show more|weiterlesen|artikel weiterlesen|mehr lesen|mehr anzeigen|читать далее|читать полностью|"
+    "показать полностью|развернуть|اقرأ المزيد|إقرأ المزيد|تابع القراءة|لمتابعة القراءة|להמשך|להמשך קריאה|"
+    "להמשך הכתבה|המשך קריאה|המשך לקרוא|lire la suite|leer más|seguir leyendo|continuar leyendo|continuar lendo|"
+    "leia mais|czytaj dalej|czytaj więcej"
+)
+_CONTINUE_TEASER = re.compile(rf"^[\W_]*(?:{_CONTINUE_LABELS})[\W_]*$", re.IGNORECASE)
+# Such a line is a few words.
+MAX_CONTINUE_TEASER_CHARS = 50
 # A line that is only a date ("12-شباط-2024", "23.10.2018", "June 3, 2024"), as in headline lists (seed 003).
 _DATE_ONLY_LINE = re.compile(
     r"^[\s|•·-]*(?:\d{1,2}[\s./\-]+[^\W\d_]{3,12}[\s./\-]+\d{4}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|"
@@ -179,6 +191,7 @@ def _is_chrome_line(line: str) -> bool:
         or (_CALL_TO_ACTION.search(line) and not _PROSE_END.search(line))
         or _READ_ALSO_LINE.match(line)
         or (_READ_ALSO_HEADER.match(line) and len(line) <= 60)
+        or (len(line) <= MAX_CONTINUE_TEASER_CHARS and _CONTINUE_TEASER.match(line))
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crawler.extract.budget import MAX_DEPTH, nesting_depth
+from crawler.extract.repetition import without_repetition
 
 # schema.org types whose record describes the article itself (Article and its news/blog subtypes).
 ARTICLE_TYPES = frozenset(
@@ -230,25 +231,6 @@ def _body(value: Any) -> str | None:
         text = _HTML_TAG.sub(" ", text)
     lines = (_WHITESPACE_RUN.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n"))
     return without_repetition("\n".join(line for line in lines if line)) or None
-
-
-def without_repetition(text: str) -> str:
-    """The text once when a CMS wrote the whole article twice in a row ("A B C A B C" -> "A B C").
-
-    Checked on paragraphs when there are several, else on the whole string (a body without line breaks).
-    """
-    paragraphs = text.split("\n")
-    if len(paragraphs) >= 2 and len(paragraphs) % 2 == 0:
-        half = len(paragraphs) // 2
-        if paragraphs[:half] == paragraphs[half:]:
-            return "\n".join(paragraphs[:half])
-    folded = " ".join(text.split())
-    middle = len(folded) // 2
-    for split in (middle, middle + 1):  # an odd length: one separator space sits between the copies
-        first, second = folded[:split].strip(), folded[split:].strip()
-        if first and first == second:
-            return first
-    return text
 
 
 def _authors(value: Any) -> Iterator[str]:

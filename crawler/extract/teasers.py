@@ -14,8 +14,9 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from lxml import etree
 from lxml.html import HtmlElement
+
+from crawler.extract.named import NamedElement, named_elements
 
 # Class or id words naming boxes that sell, ask or advertise rather than report, in the English that front-end
 # code is written in whatever the page's language. Whole words only: "newsletter-signup" holds "newsletter",
@@ -60,23 +61,22 @@ MAX_LIST_HEADER_CHARS = 80
 MAX_TEASER_SHARE = 0.5
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
-# Elements with a class or id, in page order. Stepping up from the attribute nodes costs half of testing every
-# element for them (//*[@class or @id]) in libxml2: same elements, same order.
-_CLASSED = etree.XPath("//@class/..|//@id/..")
 # Any of the words inside a class or id: one regex search per element, the whole-word test only on hits.
 _ANY_NAMED_WORD = re.compile("|".join(sorted(_BOX_WORDS | _COMMENT_WORDS)))
 
 
-def not_article_parts(tree: HtmlElement) -> list[HtmlElement]:
-    """Teaser lists, promotion boxes and comment notices of the page (an element may be inside another)."""
-    return [*_named_boxes(tree), *_teaser_lists(tree)]
+def not_article_parts(tree: HtmlElement, named: list[NamedElement] | None = None) -> list[HtmlElement]:
+    """Teaser lists, promotion boxes and comment notices of the page (an element may be inside another).
+
+    `named`: the page's named elements (crawler.extract.named), when the caller has them already."""
+    return [*_named_boxes(named_elements(tree) if named is None else named), *_teaser_lists(tree)]
 
 
 @contextmanager
-def set_aside_not_article(tree: HtmlElement) -> Iterator[int]:
+def set_aside_not_article(tree: HtmlElement, named: list[NamedElement] | None = None) -> Iterator[int]:
     """Within the block, the page without its teaser lists and promotion boxes; yields how many were set aside."""
     swapped: list[tuple[HtmlElement, HtmlElement]] = []
-    for element in not_article_parts(tree):
+    for element in not_article_parts(tree, named):
         parent = element.getparent()
         if parent is None:
             continue
@@ -93,13 +93,13 @@ def set_aside_not_article(tree: HtmlElement) -> Iterator[int]:
                 placeholder_parent.replace(placeholder, element)
 
 
-def _named_boxes(tree: HtmlElement) -> list[HtmlElement]:
+def _named_boxes(named: list[NamedElement]) -> list[HtmlElement]:
     """Promotion boxes by their class or id words, and the short notice right before an empty comments widget
     slot ("We welcome lively debate...", "Views below are the readers' own"): it introduces the comments,
     which are not coverage either."""
     found = []
-    for element in _CLASSED(tree):
-        names = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    for element, _tag, classes, ident in named:
+        names = f"{classes} {ident}".lower()
         if not _ANY_NAMED_WORD.search(names):
             continue
         words = _CLASS_WORD.findall(names)
