@@ -76,7 +76,9 @@ def not_article_parts(tree: HtmlElement, named: list[NamedElement] | None = None
 def set_aside_not_article(tree: HtmlElement, named: list[NamedElement] | None = None) -> Iterator[int]:
     """Within the block, the page without its teaser lists and promotion boxes; yields how many were set aside."""
     swapped: list[tuple[HtmlElement, HtmlElement]] = []
-    for element in not_article_parts(tree, named):
+    parts = not_article_parts(tree, named)
+    named = None  # released before the block runs (see crawler.extract.body: live proxies slow trafilatura)
+    for element in parts:
         parent = element.getparent()
         if parent is None:
             continue
