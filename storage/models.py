@@ -182,7 +182,9 @@ class NearDupBand(Base):
     """One LSH band hash of an original article's signature: the near-duplicate index every process shares.
 
     Looked up by band hash only (crawler.dedup.index, storage.near_dups); no index by article, since an
-    article's bands are computed from its stored signature when they are needed.
+    article's bands are computed from its stored signature when they are needed. The foreign key is enforced
+    on SQLite only: PostgreSQL drops it (migration 0015), its per-row trigger being a third of the cost of
+    storing an article's bands, which are written in the article's own transaction anyway.
     """
 
     __tablename__ = "near_dup_bands"
