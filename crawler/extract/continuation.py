@@ -26,10 +26,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import pairwise
 
 from lxml.html import HtmlElement
 
 from crawler.extract.named import NamedElement
+from crawler.extract.teasers import is_linked_headline
 from crawler.textnorm import fold_whitespace
 
 # Class tokens that name an article's body: trafilatura's vocabulary for its content XPaths, found inside a
@@ -56,8 +58,6 @@ MIN_PROBE_CHARS = 40
 MIN_MISSING_PARAGRAPHS = 2
 # Paragraphs probed per part: enough to tell, few enough to stay cheap on long parts.
 MAX_PROBES = 3
-# A linked heading this long inside a part makes the slot a list of other stories.
-MIN_LINKED_HEADING_CHARS = 15
 # What may stand between two parts: a "read more" button, an advertisement, a picture and its caption, an
 # embed's consent box ("Externer Inhalt ... Zustimmen und Inhalt laden", 585 characters on munich2022.com).
 # No heading: another story's title stands between two stories.
@@ -81,9 +81,9 @@ def part_groups(named: list[NamedElement]) -> list[list[HtmlElement]]:
         if tag not in _PART_TAGS:
             continue
         if classes:
-            if tag != "article" and not ("ody" in classes or "ontent" in classes or "ext" in classes or "opy" in classes):
-                if classes not in _BARE_BODY_CLASSES:
-                    continue
+            body_like = "ody" in classes or "ontent" in classes or "ext" in classes or "opy" in classes
+            if tag != "article" and not body_like and classes not in _BARE_BODY_CLASSES:
+                continue
         elif ident:
             continue
         signature = ("itemprop",) if element.get("itemprop") == "articleBody" else _signature(tag, classes)
@@ -167,7 +167,7 @@ def _outermost(members: list[HtmlElement]) -> list[HtmlElement]:
 def _missing_in_group(members: list[HtmlElement], solid_text: str) -> list[tuple[HtmlElement, HtmlElement]]:
     """Members missing from the text that continue the member before them, each paired with that member
     (read by trafilatura, or itself a continuation)."""
-    if len(members) < 2 or not all(_close(a, b) for a, b in zip(members, members[1:])):
+    if len(members) < 2 or not all(_close(a, b) for a, b in pairwise(members)):
         return []
     states = [_is_read(member, solid_text) for member in members]  # True: read, False: missing, None: can't tell
     if not any(states) or False not in states[states.index(True) :]:
@@ -261,12 +261,8 @@ def _names_up_to_body(element: HtmlElement) -> str:
 
 
 def _holds_linked_heading(element: HtmlElement) -> bool:
-    for heading in element.iter("h1", "h2", "h3", "h4"):
-        chars = len(fold_whitespace(heading.text_content()))
-        linked = sum(len(fold_whitespace(anchor.text_content())) for anchor in heading.iter("a"))
-        if chars >= MIN_LINKED_HEADING_CHARS and linked >= 0.6 * chars:
-            return True
-    return False
+    """A linked headline inside a part makes the slot a list of other stories (the teaser lists' own test)."""
+    return any(is_linked_headline(heading) for heading in element.iter("h1", "h2", "h3", "h4"))
 
 
 def _is_read(member: HtmlElement, solid_text: str) -> bool | None:

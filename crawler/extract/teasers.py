@@ -121,7 +121,7 @@ def _named_boxes(named: list[NamedElement]) -> list[HtmlElement]:
 def _teaser_lists(tree: HtmlElement) -> list[HtmlElement]:
     """Containers of two or more teasers: each a linked headline with at most a short summary."""
     items: dict[HtmlElement, list[HtmlElement]] = {}
-    linked = [heading for heading in tree.iter(*_HEADINGS) if _is_linked_headline(heading)]
+    linked = [heading for heading in tree.iter(*_HEADINGS) if is_linked_headline(heading)]
     linked_set = set(linked)
     for heading in linked:
         item = _teaser_around(heading, linked_set)
@@ -153,7 +153,8 @@ def _teaser_lists(tree: HtmlElement) -> list[HtmlElement]:
     return found
 
 
-def _is_linked_headline(heading: HtmlElement) -> bool:
+def is_linked_headline(heading: HtmlElement) -> bool:
+    """Mostly the text of a link to another page (in-page "#" links are the article's own table of contents)."""
     chars = _chars(heading)
     if chars < MIN_HEADLINE_CHARS:
         return False
