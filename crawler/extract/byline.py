@@ -83,7 +83,8 @@ _BYLINE_XPATH = etree.XPath(
     "//@class[contains(., 'uthor') or contains(., 'yline')]/..|//@rel[. = 'author']/.."
     "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or . = 'author']/..|(//h1)[1]|//author"
 )
-# Everything up to the last "by" of a byline ("Posted on <date> by <name>").
+# Everything up to the last "by" of a byline ("Posted on <date> by <name>"): _BYLINE_PREFIX's words but Italian
+# "di", which also begins surnames ("Angel Di Maria") and may come after the real "by".
 _LAST_BY = re.compile(r".*\b(?:by|von|par|por|door|av)\s+", re.IGNORECASE | re.DOTALL)
 # Marked elements that hold no visible byline (<link rel="author">, <meta itemprop="author">).
 _NOT_SHOWN = frozenset({"meta", "link", "script", "style"})
