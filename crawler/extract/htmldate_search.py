@@ -2,7 +2,8 @@
 
 Owns `htmldate_search(tree, url, now, extensive=...)`: htmldate's quick or extensive search (original date
 preferred over updates), bounded by the fetch time, never raising; and the language-limited dateparser that
-htmldate's extensive search is pointed at (`EXTERNAL_PARSER_LANGUAGES`).
+htmldate's extensive search is pointed at (`EXTERNAL_PARSER_LANGUAGES`), with `compile_external_parser()` to pay
+its one-off compilation up front.
 """
 
 from __future__ import annotations
@@ -48,6 +49,14 @@ def _use_limited_external_parser() -> None:
 
     if getattr(extractors, "get_external_parser", None) is not _external_parser:
         extractors.get_external_parser = _external_parser
+
+
+def compile_external_parser() -> None:
+    """Point htmldate at the limited parser and compile every one of its locales now, not on the first page
+    that needs it (benches measuring steady per-page cost; a long-running process that wants even latency)."""
+    _use_limited_external_parser()
+    # A string no locale recognises makes dateparser try, and so compile, each of them (and its time-zone table).
+    _external_parser().get_date_data("3 qzxw 2021")
 
 
 def htmldate_search(tree: Any, url: str | None, now: datetime, *, extensive: bool) -> datetime | None:

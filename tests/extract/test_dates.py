@@ -328,3 +328,16 @@ def test_a_comments_date_is_not_the_articles() -> None:
     )
     assert stated_dates(page, "de", NOW) == []
     assert find_textual_date(page, None, "de", NOW) is None
+
+
+def test_compile_external_parser_points_htmldate_at_the_limited_parser() -> None:
+    """Benches pay dateparser's compilation up front; what they compile must be the parser pages then use."""
+    from htmldate import extractors
+
+    from crawler.extract.htmldate_search import EXTERNAL_PARSER_LANGUAGES, compile_external_parser
+
+    compile_external_parser()
+    parser = extractors.get_external_parser()
+    assert parser is extractors.get_external_parser()  # one parser per process, compiled once
+    assert set(parser.languages) == set(EXTERNAL_PARSER_LANGUAGES)
+    assert parser.get_date_data("12 ноября 2020 г.")["date_obj"] == datetime(2020, 11, 12)
