@@ -16,6 +16,7 @@ from crawler.extract.embedded import embedded_bodies
 from crawler.extract.hints import ExtractionHints
 from crawler.extract.named import named_elements
 from crawler.extract.page import PageMeta
+from crawler.extract.page_measure import one_page_measure
 from crawler.extract.repetition import without_repetition
 from crawler.extract.teasers import set_aside_not_article
 from crawler.textnorm import fold_whitespace, normalize_for_match
@@ -147,17 +148,18 @@ def _trafilatura_text(tree: HtmlElement, url: str, hints: ExtractionHints, warni
 def _read_with_retry(tree: HtmlElement, options: dict[str, Any], warnings: list[str]) -> tuple[str, str]:
     """trafilatura's fast mode, and its full cascade when the fast text is short or reads as a menu."""
     try:
-        document = trafilatura.bare_extraction(tree, fast=True, **options)
-        text = document.text if document is not None and document.text else ""
-        method = "trafilatura"
-        menu_like = prose_share(text) < MIN_PROSE_SHARE
-        if len(text) < SHORT_TEXT_CHARS or menu_like:
-            fuller = trafilatura.bare_extraction(tree, fast=False, **options)
-            fuller_text = fuller.text if fuller is not None and fuller.text else ""
-            # A menu is long but not prose: compare what reads as prose, not raw length.
-            measure = _prose_chars if menu_like else len
-            if measure(fuller_text) > measure(text):
-                text, method = fuller_text, "trafilatura:full"
+        with one_page_measure():  # the full read measures the page as the fast one did
+            document = trafilatura.bare_extraction(tree, fast=True, **options)
+            text = document.text if document is not None and document.text else ""
+            method = "trafilatura"
+            menu_like = prose_share(text) < MIN_PROSE_SHARE
+            if len(text) < SHORT_TEXT_CHARS or menu_like:
+                fuller = trafilatura.bare_extraction(tree, fast=False, **options)
+                fuller_text = fuller.text if fuller is not None and fuller.text else ""
+                # A menu is long but not prose: compare what reads as prose, not raw length.
+                measure = _prose_chars if menu_like else len
+                if measure(fuller_text) > measure(text):
+                    text, method = fuller_text, "trafilatura:full"
     except Exception as exc:  # noqa: BLE001 - trafilatura raises assorted errors on malformed trees; metadata survives
         warnings.append(f"trafilatura: {type(exc).__name__}: {exc}"[:200])
         return "", "trafilatura"
