@@ -270,6 +270,9 @@ def new_article_costs(settings: Settings, sessions, pools: dict[str, Pool], size
             article_id = repo.store_article(session, record).article_id
         with sessions() as session:
             session.begin()
+            # In the crawl the article's transaction already holds its connection (the URL and exact-copy checks
+            # ran first): the pool checkout and its liveness ping are not the index's cost.
+            session.connection()
             started, cpu_started = time.perf_counter(), time.process_time()
             index = processor.near_index(session)
             index.query(sig, text=record.text, text_of=lambda key: repo.text_of(session, int(key)))
