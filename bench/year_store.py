@@ -21,8 +21,8 @@ Stores grow in place: 10k is measured, then grown to 100k and measured, and so o
   articles new, and its cost per new article;
 - the per-article cost of storing new articles through ArticleProcessor.store (relevance, URL/exact/title/near
   duplicate checks, insert) for NEW_ARTICLES articles, a tenth of them reprints of stored ones;
-- the near-duplicate check plus insert alone (NearDupIndex on the database table: query, verification, add,
-  commit) per article;
+- the near-duplicate check plus insert alone (NearDupIndex on the database table: query, verification, add) per
+  article, in a transaction that already holds its connection, as the crawl's does; then its commit;
 - digest time (crawler.digest.run.produce_digest for the last day, html + markdown);
 - UI search latency (GET /search?q=... through the FastAPI app, as the review UI serves it) for an English, a
   Hebrew and an Arabic word, p50/p95 over up to SEARCH_REPEATS requests (fewer when a request is slow).
