@@ -156,7 +156,7 @@ def _read_with_retry(tree: HtmlElement, options: dict[str, Any], warnings: list[
             document = trafilatura.bare_extraction(tree, fast=True, **options)
             text = document.text if document is not None and document.text else ""
             method = "trafilatura"
-            menu_like = prose_share(text) < MIN_PROSE_SHARE and _prose_chars(text) < MENU_RETRY_MAX_PROSE_CHARS
+            menu_like = reads_as_menu(text)
             if len(text) < SHORT_TEXT_CHARS or menu_like:
                 fuller = trafilatura.bare_extraction(tree, fast=False, **options)
                 fuller_text = fuller.text if fuller is not None and fuller.text else ""
@@ -173,6 +173,11 @@ def _read_with_retry(tree: HtmlElement, options: dict[str, Any], warnings: list[
 def _prose_chars(text: str) -> int:
     """Characters in lines that read as prose: long enough and ending like a sentence."""
     return sum(len(line) for line in text.split("\n") if len(line) >= MIN_PROSE_LINE_CHARS and _PROSE_END.search(line))
+
+
+def reads_as_menu(text: str) -> bool:
+    """Mostly not prose, and too little prose to be more than a lead: what fast mode keeps of some layouts."""
+    return prose_share(text) < MIN_PROSE_SHARE and _prose_chars(text) < MENU_RETRY_MAX_PROSE_CHARS
 
 
 def prose_share(text: str) -> float:

@@ -611,3 +611,17 @@ def test_a_menu_like_fast_result_reads_as_little_prose() -> None:
     menu = "\n".join(["Home", "World", "Politics", "Business", "Opinion", "Sport", "Culture", "Video", "Podcasts"] * 6)
     assert prose_share(f"{lead}\n{menu}") < MIN_PROSE_SHARE
     assert prose_share("\n".join([lead] * 5 + ["Photo: AFP"])) > MIN_PROSE_SHARE
+
+
+def test_only_a_lead_plus_a_menu_reads_as_a_menu() -> None:
+    """A page of lists around a dozen prose paragraphs (a wiki, a product page) is mostly short lines too, but
+    it already holds its prose: the full cascade would read it no better, at twice the cost."""
+    from crawler.extract.body import MENU_RETRY_MAX_PROSE_CHARS, reads_as_menu
+
+    lead = "Russian Foreign Minister Sergei Lavrov met a Hamas delegation in Moscow on Monday, the ministry said."
+    menu = "\n".join(["Home", "World", "Politics", "Business", "Opinion", "Sport", "Culture", "Video", "Podcasts"] * 6)
+    assert reads_as_menu(f"{lead}\n{menu}")
+    listing = "\n".join(["Gift", "Loved", "Liked", "Neutral", "Disliked", "Hated"] * 60)
+    paragraphs = [lead] * (MENU_RETRY_MAX_PROSE_CHARS // len(lead) + 1)
+    assert not reads_as_menu("\n".join([*paragraphs, listing]))
+    assert not reads_as_menu("\n".join([lead] * 5))  # prose is never a menu
