@@ -14,9 +14,9 @@ from crawler.extract.blocks import block_texts
 from crawler.extract.continuation import missing_parts, part_groups, parts_joined
 from crawler.extract.embedded import embedded_bodies
 from crawler.extract.hints import ExtractionHints
+from crawler.extract.measure_once import one_page_measure
 from crawler.extract.named import named_elements
 from crawler.extract.page import PageMeta
-from crawler.extract.page_measure import one_page_measure
 from crawler.extract.repetition import without_repetition
 from crawler.extract.teasers import set_aside_not_article
 from crawler.textnorm import fold_whitespace, normalize_for_match

@@ -1,4 +1,4 @@
-"""trafilatura's whole-page measure, kept for the two reads of one page (crawler.extract.page_measure)."""
+"""trafilatura's whole-page measure, kept for the two reads of one page (crawler.extract.measure_once)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from trafilatura import core as trafilatura_core
 from trafilatura.utils import load_html
 
-from crawler.extract.page_measure import one_page_measure
+from crawler.extract.measure_once import one_page_measure
 
 PAGE = Path(__file__).resolve().parent.parent / "fixtures" / "pages" / "en_reuters_2024_03_07.html"
 

@@ -20,7 +20,7 @@ from typing import Any
 from trafilatura import core as _trafilatura_core
 
 _MEASURE = _trafilatura_core.html2txt
-_kept: ContextVar[dict[bool, str] | None] = ContextVar("page_measure_kept", default=None)
+_kept: ContextVar[dict[bool, str] | None] = ContextVar("measure_once_kept", default=None)
 
 
 def _measured_once(content: Any, clean: bool = True) -> str:
