@@ -33,7 +33,7 @@ MIN_PROSE_SHARE = 0.3
 MIN_PROSE_LINE_CHARS = 60
 # A result that already holds this much prose (two or three paragraphs) is not "a lead plus a menu": it is a
 # page of lists, tables or short lines around its prose (a product page, a wiki, a listing), which the full
-# cascade reads no better at about twice the cost (on the speed bench: 17 such retries, 1 ms a page).
+# cascade reads no better at about twice the cost (on the speed bench: 9 such retries, 1 ms a page).
 MENU_RETRY_MAX_PROSE_CHARS = 1000
 # A structured body (JSON-LD articleBody, hinted XPath) shorter than this is a teaser, not the article.
 MIN_STRUCTURED_BODY_CHARS = 200
