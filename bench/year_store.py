@@ -22,7 +22,9 @@ Stores grow in place: 10k is measured, then grown to 100k and measured, and so o
 - the per-article cost of storing new articles through ArticleProcessor.store (relevance, URL/exact/title/near
   duplicate checks, insert) for NEW_ARTICLES articles, a tenth of them reprints of stored ones;
 - the near-duplicate check plus insert alone (NearDupIndex on the database table: query, verification, add) per
-  article, in a transaction that already holds its connection, as the crawl's does; then its commit;
+  article, in a transaction that already holds its connection, as the crawl's does; then its commit (on
+  PostgreSQL, with the relations it probes read into the page cache first, as on a server running the daemon:
+  read_into_page_cache);
 - digest time (crawler.digest.run.produce_digest for the last day, html + markdown);
 - UI search latency (GET /search?q=... through the FastAPI app, as the review UI serves it) for an English, a
   Hebrew and an Arabic word, p50/p95 over up to SEARCH_REPEATS requests (fewer when a request is slow).
@@ -216,6 +218,29 @@ def run_nothing_new(config: Path, first: bool) -> dict[str, float]:
     return figures
 
 
+# What the near-duplicate check reads at random: the band table's key and the candidates' article rows.
+HOT_RELATIONS = ("pk_near_dup_bands", "articles", "pk_articles")
+
+
+def read_into_page_cache(engine) -> str:  # type: ignore[no-untyped-def]
+    """Read the relations the near-dup check probes into the OS page cache (pg_prewarm's 'read' mode); a line.
+
+    A server running the daemon has them there: every article's 32 probes land on random pages of a 1.2 GB key.
+    Right after a bulk load, its index build and VACUUM, they are not, and each probe waits for the disk (measured:
+    about 45 ms an article instead of 3; docs/DEPLOYMENT.md). The measurements below are of the running server.
+    """
+    started = time.perf_counter()
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
+            blocks = sum(connection.execute(text("SELECT pg_prewarm(:name, 'read')"), {"name": name}).scalar_one()
+                         for name in HOT_RELATIONS)
+    except Exception as exc:  # noqa: BLE001 - a server without the contrib extension is measured as it is
+        return f"page cache not warmed (pg_prewarm unavailable: {type(exc).__name__}); cold figures follow"
+    return (f"read {blocks * 8 // 1024:,} MB of {', '.join(HOT_RELATIONS)} into the page cache in "
+            f"{time.perf_counter() - started:.1f} s, as on a server running the daemon")
+
+
 def count_articles(sessions) -> int:  # type: ignore[no-untyped-def]
     with sessions() as session:
         return int(session.execute(text("SELECT count(*) FROM articles")).scalar_one())
@@ -404,6 +429,7 @@ def bench_backend(backend: str, sizes: list[int], pools: dict[str, Pool], existi
         if backend == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("VACUUM ANALYZE"))
+            print(f"  {read_into_page_cache(engine)}")
         run = run_nothing_new(config, first=position == 0 and not existing)
         if "first_run_s" in run:
             print(f"  coverwatch run storing the archive: {run['first_run_s']:.1f} s, peak {run['first_run_mb']:.0f} MB, "
