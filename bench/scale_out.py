@@ -164,7 +164,7 @@ def main() -> int:
             publish_pages(site, name, [pages[(number * args.articles + index) % len(pages)] for index in range(args.articles)])
             feeds[name] = f"{site.base}/{name}/feed.xml"
         config = root / "coverwatch.toml"
-        write_config(config, f"sqlite:///{root / 'placeholder.db'}", feeds, [], dedup="memory")
+        write_config(config, f"sqlite:///{root / 'placeholder.db'}", feeds, [])
         print(f"starting 2 Scrapyd nodes pinned to cores {CORES} (max_proc={args.max_proc} each) and deploying...", flush=True)
         nodes = start_nodes(root, config, count=2, max_proc=args.max_proc, poll_interval=POLL_INTERVAL_S, cpus=list(CORES))
         try:

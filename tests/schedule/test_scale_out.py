@@ -592,3 +592,15 @@ def test_distributed_compose_override_and_node_config_are_valid() -> None:
     assert config["scrapyd"]["bind_address"] == "0.0.0.0" and config["scrapyd"]["http_port"] == "6800"
     assert int(config["scrapyd"]["max_proc"]) == DEFAULT_MAX_PROC  # the dispatcher's assumption without #max_proc
     assert config["scrapyd"]["items_dir"] == ""
+
+
+@pytest.mark.skipif(not {0, 1} <= os.sched_getaffinity(0), reason="bench/scale_out.py pins its nodes to cores 0 and 1")
+def test_the_scale_out_bench_runs_on_these_helpers() -> None:
+    """bench/scale_out.py builds on the helpers above: a change to them must not leave it broken (it once was).
+    The smallest crawl set, one round; the figures it prints are the bench's business, not this test's."""
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "scale_out.py"), "--outlets", "2", "--articles", "2", "--rounds", "1"],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "articles stored per phase: [4]" in done.stdout and "speed-up with two nodes per round" in done.stdout
