@@ -600,7 +600,7 @@ def test_the_scale_out_bench_runs_on_these_helpers() -> None:
     The smallest crawl set, one round; the figures it prints are the bench's business, not this test's."""
     done = subprocess.run(
         [sys.executable, str(REPO / "bench" / "scale_out.py"), "--outlets", "2", "--articles", "2", "--rounds", "1"],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "articles stored per phase: [4]" in done.stdout and "speed-up with two nodes per round" in done.stdout
