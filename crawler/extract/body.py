@@ -177,13 +177,18 @@ def _prose_chars(text: str) -> int:
 
 def reads_as_menu(text: str) -> bool:
     """Mostly not prose, and too little prose to be more than a lead: what fast mode keeps of some layouts."""
-    return prose_share(text) < MIN_PROSE_SHARE and _prose_chars(text) < MENU_RETRY_MAX_PROSE_CHARS
+    prose = _prose_chars(text)  # once: the fast text of a large page is long
+    return prose < MENU_RETRY_MAX_PROSE_CHARS and _share(prose, text) < MIN_PROSE_SHARE
 
 
 def prose_share(text: str) -> float:
     """Share of the text's characters in prose lines (1.0 for an empty text: nothing to retry)."""
+    return _share(_prose_chars(text), text)
+
+
+def _share(prose: int, text: str) -> float:
     total = sum(len(line) for line in text.split("\n"))
-    return _prose_chars(text) / total if total else 1.0
+    return prose / total if total else 1.0
 
 
 def _xpath_text(tree: HtmlElement, xpath: str, warnings: list[str]) -> str:
