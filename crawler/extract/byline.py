@@ -32,9 +32,12 @@ _NAME_SEPARATORS = re.compile(
     r"\s*(?:[,;|/]|\s(?:and|und|et|y|e|og|en|i|и|و|ו|(?:edited|additional reporting|reporting) by)\s|&)\s*",
     re.IGNORECASE,
 )
+# "By" in the byline languages, in one word. Italian "di" is left out: it also begins surnames ("Angel Di
+# Maria"), so only the label prefix takes it, at the start of a byline.
+_BY_WORDS = "by|von|par|por|door|av"
 _BYLINE_PREFIX = re.compile(
     r"^(?:(?:written|posted|published|authored|article|story) by|(?:veröffentlicht|erstellt|eingestellt|artikel) von|"
-    r"(?:publié|écrit) par|by|von|par|por|di|door|av|(?:author|autor|auteur)(?:in)?(?:\s*:|\s+(?=\S))|"
+    rf"(?:publié|écrit) par|{_BY_WORDS}|di|(?:author|autor|auteur)(?:in)?(?:\s*:|\s+(?=\S))|"
     r"автор(?:ы)?[:\s]|текст[:\s]|מאת|בקלם|كتب|بقلم|إعداد)\s*:?\s*",
     re.IGNORECASE,
 )
@@ -83,9 +86,8 @@ _BYLINE_XPATH = etree.XPath(
     "//@class[contains(., 'uthor') or contains(., 'yline')]/..|//@rel[. = 'author']/.."
     "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or . = 'author']/..|(//h1)[1]|//author"
 )
-# Everything up to the last "by" of a byline ("Posted on <date> by <name>"): _BYLINE_PREFIX's words but Italian
-# "di", which also begins surnames ("Angel Di Maria") and may come after the real "by".
-_LAST_BY = re.compile(r".*\b(?:by|von|par|por|door|av)\s+", re.IGNORECASE | re.DOTALL)
+# Everything up to the last "by" of a byline ("Posted on <date> by <name>").
+_LAST_BY = re.compile(rf".*\b(?:{_BY_WORDS})\s+", re.IGNORECASE | re.DOTALL)
 # Marked elements that hold no visible byline (<link rel="author">, <meta itemprop="author">).
 _NOT_SHOWN = frozenset({"meta", "link", "script", "style"})
 
