@@ -235,9 +235,10 @@ def read_into_page_cache(engine) -> str:  # type: ignore[no-untyped-def]
             connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
             blocks = sum(connection.execute(text("SELECT pg_prewarm(:name, 'read')"), {"name": name}).scalar_one()
                          for name in HOT_RELATIONS)
+            block_bytes = int(connection.execute(text("SELECT current_setting('block_size')")).scalar_one())
     except Exception as exc:  # noqa: BLE001 - a server without the contrib extension is measured as it is
         return f"page cache not warmed (pg_prewarm unavailable: {type(exc).__name__}); cold figures follow"
-    return (f"read {blocks * 8 // 1024:,} MB of {', '.join(HOT_RELATIONS)} into the page cache in "
+    return (f"read {blocks * block_bytes // 2**20:,} MB of {', '.join(HOT_RELATIONS)} into the page cache in "
             f"{time.perf_counter() - started:.1f} s, as on a server running the daemon")
 
 
