@@ -21,9 +21,16 @@ from collections.abc import Iterable
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.extract.page import PageMeta, outlet_names
+from crawler.extract.page import PageMeta, compact_name, outlet_names
 from crawler.textnorm import fold_whitespace, normalize_for_match
 
+# Twitter card labels that say their field is the author, in the byline languages ("Written by", "Verfasst von").
+_AUTHOR_LABEL = re.compile(
+    r"^\s*(?:(?:written|posted|published) by|(?:verfasst|geschrieben) von|écrit par|escrito por|scritto da|"
+    r"geschreven door|skrevet av|skriven av|napisane przez|автор|נכתב על ידי|كتب|(?:author|autor|auteur)(?:in|es)?)\s*:?\s*$",
+    re.IGNORECASE,
+)
+MAX_TWITTER_LABELS = 4
 # Meta tags that name the author, most common first. article:author is often a profile URL (dropped below).
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author", "vr:author", "byl")
 # Conjunctions between two names, in the languages we monitor and those of the development sets. Spaces on
@@ -54,11 +61,21 @@ _TRAILING_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+){_ROLE}$", re.IGNORECASE)
 # A role with its qualifier ("Games Editor", "Staff Writer"); only taken off when two words of name remain, as
 # in "John Smith Reporter" the word before the role is the surname.
 _TRAILING_QUALIFIED_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+)\w+\s+{_ROLE}$", re.IGNORECASE)
-# A role or a label standing alone where a name should be ("Staff Writer", "Autor", "Datum").
+# A role or a label standing alone where a name should be ("Staff Writer", "Autor", "Datum"), or the CMS account
+# a post was typed in ("admin").
 _ONLY_ROLE = re.compile(
-    rf"^(?:staff|authors?|autor(?:en)?|auteurs?|autores?|автор|datum|date|\w+\s+{_ROLE}|{_ROLE})$", re.IGNORECASE
+    rf"^(?:staff|authors?|autor(?:en)?|auteurs?|autores?|автор|datum|date|admin(?:istrator)?|webmaster|\w+\s+{_ROLE}|{_ROLE})$",
+    re.IGNORECASE,
 )
 _HEBREW = re.compile(r"[\u05d0-\u05ea]")
+# The outlet a name writes for ("Brendan Carlin For The Mail On Sunday").
+_AFFILIATION = re.compile(r"\s+(?:for|für)\s+\S.*$", re.IGNORECASE)
+# A byline's date cut at its first comma leaves the weekday on the name ("By Alex Bozarjian Thursday, November 9").
+_TRAILING_WEEKDAY = re.compile(
+    r"\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day$|\s+(?:mon|diens|donners|frei|sams|sonn)tag$|\s+mittwoch$|"
+    r"\s+(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)$|\s+(?:lunes|martes|miércoles|jueves|viernes|sábado|domingo)$",
+    re.IGNORECASE,
+)
 # Degrees written after a name ("Brenda Goodman, MA", "Kathleen Doheny, MD"): the comma makes them an entry.
 _CREDENTIAL = re.compile(r"^(?:M\.?A|M\.?D|Ph\.?D|MPH|RN|M\.?S|MSc|MBA|DDS|BSc|LLM|FACP)\.?$")
 # Lower-case words that belong inside names ("Ursula von der Leyen", "Ana de Armas", "Omar al Bashir").
@@ -77,14 +94,15 @@ MAX_NAME_CHARS = 60
 # A byline element's text: longer than an initial, shorter than a paragraph (trafilatura's limits).
 MIN_BYLINE_CHARS = 2
 MAX_BYLINE_CHARS = 120
-# Elements that mark the author in markup: rel=author, itemprop=author, "byline"/"author" classes and ids, in
-# any case ("FeatureByline", "ArticleAuthor": the substrings leave the first letter out). The first <h1> comes
+# Elements that mark the author in markup: rel=author, itemprop=author, "byline"/"author" classes, ids and test
+# ids (React sites: data-testid="prism-byline"), in any case ("FeatureByline", "ArticleAuthor": the substrings leave the first letter out). The first <h1> comes
 # along, in document order (an XPath union is ordered), to tell the bylines under the headline from those
 # above it. Selecting attributes and stepping to their element is a quarter of the cost of testing every
 # element's attributes (//*[contains(@class, ...) or ...]) in libxml2.
 _BYLINE_XPATH = etree.XPath(
     "//@class[contains(., 'uthor') or contains(., 'yline')]/..|//@rel[. = 'author']/.."
     "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or . = 'author']/..|(//h1)[1]|//author"
+    "|//@data-testid[contains(., 'yline') or contains(., 'uthor')]/.."
 )
 # Everything up to the last "by" of a byline ("Posted on <date> by <name>").
 _LAST_BY = re.compile(rf".*\b(?:{_BY_WORDS})\s+", re.IGNORECASE | re.DOTALL)
@@ -104,7 +122,7 @@ def split_names(value: str) -> list[str]:
             name += "."
         if _ONLY_ROLE.match(name) or _CREDENTIAL.match(name):
             continue
-        name = _without_role(name)
+        name = _TRAILING_WEEKDAY.sub("", _without_affiliation(_without_role(name)))
         if _is_name(name) and name.casefold() not in {n.casefold() for n in names}:
             names.append(name)
     return names
@@ -134,6 +152,13 @@ def _without_role(name: str) -> str:
     return shorter if shorter != name and len(shorter.split()) >= 2 else _TRAILING_ROLE.sub("", name)
 
 
+def _without_affiliation(name: str) -> str:
+    """'Brendan Carlin For The Mail On Sunday' -> 'Brendan Carlin'; a name of one word before "for" is a
+    desk's ("Organization for Transformative Works") and stays whole."""
+    match = _AFFILIATION.search(name)
+    return name[: match.start()] if match and len(name[: match.start()].split()) >= 2 else name
+
+
 def _written_as_a_name(name: str) -> bool:
     """Not capitalised like a sentence: link and label texts in byline boxes start with a capital and go on in
     lower case ("View all posts", "Posted on"); a name has capitals throughout, or none when the page sets its
@@ -161,25 +186,50 @@ def clean_names(values: Iterable[str], outlets: frozenset[str] = frozenset()) ->
             name = _without_outlet_segment(name, outlets)
             if name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)
-    people = [name for name in names if normalize_for_match(name) not in outlets]
+    people = [name for name in names if not names_outlet(name, outlets)]
     return people or names
 
 
+def names_outlet(name: str, outlets: frozenset[str]) -> bool:
+    """NAME is one of the publisher's OUTLETS, as written or run together: "The Planetary Press" and
+    "theplanetarypress.com" both name the outlet of theplanetarypress.com."""
+    if normalize_for_match(name) in outlets:
+        return True
+    spellings = {compact_name(name, keep) for keep in (False, True)} - {""}
+    return any(compact_name(outlet, keep) in spellings for outlet in outlets for keep in (False, True))
+
+
 def choose_authors(page: PageMeta, tree: HtmlElement) -> tuple[list[str], str | None]:
-    """The article's authors and where they came from (None when the page names nobody)."""
+    """The article's authors and where they came from (None when the page names nobody). A source that names
+    only the outlet gives way to a later one that names people in full (two words or more each): sites
+    declare the outlet as the author in their JSON-LD and print the reporter's byline on the page. A later
+    source with a one-word entry is more often a list of tags or sections than of people."""
     outlets = outlet_names(page)
-    if page.jsonld and page.jsonld.authors:
-        names = clean_names(page.jsonld.authors, outlets)
-        if names:
-            return names, "jsonld"
-    for key in AUTHOR_META:
-        value = page.meta.get(key)
-        if value:
-            names = clean_names([value], outlets)
-            if names:
-                return names, f"meta:{key}"
-    names = clean_names(_visible_byline(tree), outlets)
-    return (names, "byline") if names else ([], None)
+    sources = [("jsonld", page.jsonld.authors if page.jsonld else [])]
+    sources += [(f"meta:{key}", [page.meta[key]]) for key in AUTHOR_META if page.meta.get(key)]
+    sources += [(f"meta:twitter:data{n}", [value]) for n, value in _twitter_labelled_authors(page.meta)]
+    outlet_only: tuple[list[str], str | None] = ([], None)
+    for source, values in [*sources, ("byline", None)]:
+        names = clean_names(_visible_byline(tree) if values is None else values, outlets)
+        if not names:
+            continue
+        if outlet_only[1] is None and not all(names_outlet(name, outlets) for name in names):
+            return names, source
+        if outlet_only[1] is not None and all(len(name.split()) >= 2 and not names_outlet(name, outlets) for name in names):
+            return names, source
+        if outlet_only[1] is None:
+            outlet_only = (names, source)
+    return outlet_only
+
+
+def _twitter_labelled_authors(meta: dict[str, str]) -> list[tuple[int, str]]:
+    """Twitter's card fields labelled as the author (WordPress SEO plugins write `twitter:label1` "Written by"
+    in the site's language and `twitter:data1` the name)."""
+    return [
+        (n, meta[f"twitter:data{n}"])
+        for n in range(1, MAX_TWITTER_LABELS + 1)
+        if _AUTHOR_LABEL.match(meta.get(f"twitter:label{n}", "")) and meta.get(f"twitter:data{n}")
+    ]
 
 
 def _visible_byline(tree: HtmlElement) -> list[str]:

@@ -126,19 +126,22 @@ def read_jsonld(script_texts: Iterable[str], url: str | None = None) -> tuple[Js
     values, failures = parse_blocks(script_texts)
     articles: list[dict[str, Any]] = []
     pages: list[dict[str, Any]] = []
+    nodes: dict[str, dict[str, Any]] = {}
     for value in values:
         for record in iter_records(value):
+            if isinstance(record.get("@id"), str):
+                nodes.setdefault(record["@id"], record)
             kinds = types_of(record)
             if kinds & ARTICLE_TYPES:
                 articles.append(record)
             elif kinds & _PAGE_TYPES:
                 pages.append(record)
     if articles:
-        return _to_article(_pick(articles, url)), failures
+        return _to_article(_pick(articles, url), nodes), failures
     # Some CMSs only describe a WebPage, with datePublished and inLanguage: still better than guessing.
     dated = [page for page in pages if page.get("datePublished")]
     if dated:
-        return _to_article(_pick(dated, url)), failures
+        return _to_article(_pick(dated, url), nodes), failures
     return None, failures
 
 
@@ -181,7 +184,9 @@ def _record_url(record: dict[str, Any]) -> str | None:
     return None
 
 
-def _to_article(record: dict[str, Any]) -> JsonLdArticle:
+def _to_article(record: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> JsonLdArticle:
+    """NODES: the page's records by @id, for the references an @graph uses instead of nesting (Yoast writes
+    `"author": {"@id": ".../#author"}` and the Person beside the article)."""
     kinds = types_of(record)
     kind = next((k for k in sorted(kinds) if k in ARTICLE_TYPES), next(iter(sorted(kinds)), "Thing"))
     return JsonLdArticle(
@@ -191,12 +196,21 @@ def _to_article(record: dict[str, Any]) -> JsonLdArticle:
         description=_text(record.get("description")),
         date_published=_scalar(record.get("datePublished")) or _scalar(record.get("dateCreated")),
         date_modified=_scalar(record.get("dateModified")),
-        authors=tuple(_authors(record.get("author") or record.get("creator"))),
+        authors=tuple(_authors(_resolved(record.get("author") or record.get("creator"), nodes))),
         language=_language(record.get("inLanguage")),
         url=_record_url(record),
         keywords=tuple(_keywords(record.get("keywords"))),
-        publisher=_publisher(record.get("publisher")),
+        publisher=_publisher(_resolved(record.get("publisher"), nodes)),
     )
+
+
+def _resolved(value: Any, nodes: dict[str, dict[str, Any]]) -> Any:
+    """VALUE with each bare reference ({"@id": ...} without a name) replaced by the record it points to."""
+    if isinstance(value, list):
+        return [_resolved(item, nodes) for item in value]
+    if isinstance(value, dict) and "name" not in value and isinstance(value.get("@id"), str):
+        return nodes.get(value["@id"], value)
+    return value
 
 
 def _scalar(value: Any) -> str | None:

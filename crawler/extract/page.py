@@ -44,9 +44,9 @@ _MARKUP_DATE_NAMES = frozenset(PUBLISHED_MARKUP + MODIFIED_MARKUP)
 # Elements with a machine-readable value, found through their attributes: libxml2 walks attribute nodes much
 # faster than it tests every element's attributes (//*[@content or @datetime]); meta tags are skipped below.
 _MARKUP_DATE_XPATH = etree.XPath("//@content/..|//@datetime/..")
-_TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•]\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•›»]\s+")
 # The declared title continues (or starts) with a separator where the on-page headline stops (starts).
-_TITLE_EDGE = re.compile(r"^\s*[|–—\-:·•/«»]")
+_TITLE_EDGE = re.compile(r"^\s*[|–—\-:·•/«»›]")
 # A kicker before the headline ends with a colon ("Analysis: Headline"); other separators before an <h1>'s
 # text mean the <h1> is the site's or section's name ("Story — Docs Site" with <h1>Docs Site</h1>).
 _KICKER_END = re.compile(r"[:：]\s*$")
@@ -58,7 +58,11 @@ MIN_HEADLINE_CHARS = 12
 _TRUNCATED = re.compile(r"(?:…|\.\.\.)\s*$")
 # Typographic quotes fold to plain ones when comparing a declared title with the <h1>: publishers type
 # "Heartsteel's" in og:title and "Heartsteel’s" on the page, and still mean the same headline.
-_PLAIN_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'})
+_TYPOGRAPHIC_QUOTES = {"‘": "'", "’": "'", "‚": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'}
+_PLAIN_QUOTES = str.maketrans(_TYPOGRAPHIC_QUOTES)
+# The same, with dashes: a declared title that is the <h1> typed on a keyboard ("Island - der Film" for the
+# page's "Island – der Film") is an ASCII copy of the headline the reader sees.
+_PLAIN_PUNCTUATION = str.maketrans({**_TYPOGRAPHIC_QUOTES, "«": '"', "»": '"', "–": "-", "—": "-"})
 _WORD = re.compile(r"\w+")
 # A lone <h1> of a few words sharing fewer than half of them with the <title> is a section or logo label
 # ("Allergies Health Center" over "Babies Who Eat Peanuts Early May Avoid Allergy"); a longer one is the
@@ -68,6 +72,8 @@ MIN_H1_WORDS_IN_TITLE = 0.5
 # Second-level labels under a country code that are not the site's name (bbc.co.uk, abc.net.au).
 _GENERIC_LABELS = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "or", "ne", "go"})
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+# A site named by its host in a title ("… | MDR.DE"): the top-level label is not part of the name.
+_TOP_LEVEL_LABEL = re.compile(r"\.[a-z]{2,6}$")
 # A domain's name this long is matched inside a title part ("The Times of Israel"); a shorter one ("rt",
 # "ria") only as the whole part, or it would match inside words ("Report").
 MIN_DOMAIN_NAME_CHARS = 4
@@ -174,11 +180,18 @@ def headline_key(text: str) -> str:
 def on_page_headline(title: str, h1s: list[str]) -> str | None:
     """The page's <h1> when the declared title is that headline plus a site name or kicker on either side
     ("Headline | Paper", "Headline - Section - Paper", "Kicker: Headline"); None when they differ otherwise.
-    A declared title that only differs from the <h1> in its quotes stays: sites type either on either."""
+    A declared title that only differs from the <h1> in its quotes and dashes is the <h1> typed in ASCII:
+    the <h1> is what the reader sees. One that differs in letter case stays (the <h1> may be set in capitals
+    for display)."""
     key = headline_key(title)
+    plain = title.translate(_PLAIN_PUNCTUATION)
     for h1 in h1s[:MAX_HEADLINE_H1S]:
         headline = headline_key(h1)
-        if len(headline) < MIN_HEADLINE_CHARS or headline == key:
+        if len(headline) < MIN_HEADLINE_CHARS:
+            continue
+        if h1 != title and h1.translate(_PLAIN_PUNCTUATION) == plain:
+            return h1
+        if headline == key:
             continue
         if key.startswith(headline) and _TITLE_EDGE.match(title[len(h1) :] if title.startswith(h1) else " | "):
             return h1
@@ -206,11 +219,18 @@ def _names_site(part: str, site: str | None, domain: str | None) -> bool:
         return True
     if not domain:
         return False
-    compact = _NOT_ALPHANUMERIC.sub("", key)
+    compact = compact_name(part)
     if compact == domain:
         return True
     # "The Times of Israel" spells timesofisrael; "Advertising on Jodel" is a headline that names jodel.com.
     return len(domain) >= MIN_DOMAIN_NAME_CHARS and domain in compact and 2 * len(domain) >= len(compact)
+
+
+def compact_name(text: str, keep_top_level: bool = False) -> str:
+    """A name as a host spells it: 'MDR.DE' -> 'mdr', 'The Planetary Press' -> 'theplanetarypress'. With
+    KEEP_TOP_LEVEL the last label stays, for names that end in it ('INTERSCENAR.IO' -> 'interscenario')."""
+    key = normalize_for_match(text)
+    return _NOT_ALPHANUMERIC.sub("", key if keep_top_level else _TOP_LEVEL_LABEL.sub("", key))
 
 
 def outlet_names(page: PageMeta) -> frozenset[str]:

@@ -161,3 +161,57 @@ def test_degrees_after_a_name_are_not_people() -> None:
 )
 def test_hebrew_joined_and_splits_two_full_names(field: str, names: list[str]) -> None:
     assert split_names(field) == names
+
+
+def test_the_outlet_declared_as_author_gives_way_to_the_reporters_byline() -> None:
+    """JSON-LD names the outlet (written as the domain, run together); the page prints the reporter."""
+    page_html = """<html><head><meta property="og:site_name" content="The Planetary Press">
+    <script type="application/ld+json">{"@type": "NewsArticle", "headline": "t", "author": {"name": "theplanetarypress.com"}}</script>
+    </head><body><h1>A headline of the story</h1><p class="byline">By <a rel="author" href="/p/jm">Julie Mollins</a></p>
+    <p>Paragraph one of the story, long enough to be text.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    url = "https://www.theplanetarypress.com/2020/01/story/"
+    assert choose_authors(read_page_meta(tree, url), tree) == (["Julie Mollins"], "byline")
+
+
+def test_the_outlet_stays_when_the_later_source_lists_tags_not_people() -> None:
+    page_html = """<html><head><meta name="author" content="Solarserver"><meta property="og:site_name" content="Solarserver">
+    </head><body><h1>A headline of the story</h1><div class="post-author">Photovoltaik, Speicher, Top Solar News</div>
+    <p>Paragraph one of the story, long enough to be text.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://www.solarserver.de/2022/a/"), tree) == (["Solarserver"], "meta:author")
+
+
+def test_an_author_referenced_by_id_in_a_jsonld_graph_is_resolved() -> None:
+    """Yoast's @graph: the article points at the Person node by @id instead of nesting it."""
+    page_html = """<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@graph": [
+    {"@type": "Article", "@id": "https://example.org/a/#article", "headline": "t",
+     "author": {"@id": "https://example.org/#/schema/person/1"}, "publisher": {"@id": "https://example.org/#org"}},
+    {"@type": "Organization", "@id": "https://example.org/#org", "name": "Example Daily"},
+    {"@type": "Person", "@id": "https://example.org/#/schema/person/1", "name": "Doris Schuppe"}]}</script>
+    </head><body><p>x</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    page = read_page_meta(tree, "https://example.org/a/")
+    assert page.jsonld is not None and page.jsonld.publisher == "Example Daily"
+    assert choose_authors(page, tree) == (["Doris Schuppe"], "jsonld")
+
+
+def test_a_twitter_card_labelled_written_by_names_the_author() -> None:
+    page_html = """<html><head><meta name="twitter:label1" content="Verfasst von">
+    <meta name="twitter:data1" content="Karoline Herr"><meta name="twitter:label2" content="Geschätzte Lesezeit">
+    <meta name="twitter:data2" content="3 Minuten"></head><body><p>x</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Karoline Herr"], "meta:twitter:data1")
+
+
+@pytest.mark.parametrize(
+    ("field", "names"),
+    [
+        ("By Alex Bozarjian Thursday, November 9, 2023", ["Alex Bozarjian"]),  # the weekday of the byline's date
+        ("admin", []),  # the CMS account, not a person
+        ("Organization for Transformative Works", ["Organization for Transformative Works"]),
+        ("By Glen Owen And Brendan Carlin For The Mail On Sunday", ["Glen Owen", "Brendan Carlin"]),
+    ],
+)
+def test_what_is_not_part_of_a_name_is_dropped(field: str, names: list[str]) -> None:
+    assert split_names(field) == names

@@ -58,3 +58,12 @@ def test_a_declared_title_cut_short_gives_way_to_a_whole_one() -> None:
     )
     assert choose_title(page) == ("Hamas delegation arrives in Moscow for talks on hostages", "meta:og:title")
     assert choose_title(PageMeta(title_tag="And then...")) == ("And then...", "title")  # the only one there is
+
+
+def test_a_declared_title_typed_in_ascii_gives_way_to_the_h1_the_reader_sees() -> None:
+    h1 = "Faker wins 4th title as T1 embody Heartsteel’s song – Worlds 2023"
+    page = PageMeta(meta={"og:title": "Faker wins 4th title as T1 embody Heartsteel's song - Worlds 2023"}, h1=[h1])
+    assert choose_title(page) == (h1, "h1")
+    # Letter case is not punctuation: an <h1> set in capitals for display leaves the declared title as it is.
+    page = PageMeta(meta={"og:title": "Meta-Programming In Emacs Using Defadvice"}, h1=["META-PROGRAMMING IN EMACS USING DEFADVICE"])
+    assert choose_title(page) == ("Meta-Programming In Emacs Using Defadvice", "meta:og:title")
