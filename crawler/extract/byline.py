@@ -15,8 +15,9 @@ A source whose every entry is rejected does not count, so the next source is tri
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -104,6 +105,24 @@ _BYLINE_XPATH = etree.XPath(
     "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or . = 'author']/..|(//h1)[1]|//author"
     "|//@data-testid[contains(., 'yline') or contains(., 'uthor')]/.."
 )
+# Byline labels that begin a text node, as bylines write them; the name follows in the same text or in the
+# next element.
+_BYLINE_LABELS = (
+    "By ", "by ", "BY ", "Von ", "von ", "VON ", "Par ", "par ", "Por ", "por ", "Door ", "door ",
+    "Autor:", "Autorin:", "Author:", "Auteur:", "Text:", "Text von", "Ein Artikel von", "Ein Beitrag von",
+    "Written by", "Posted by", "Автор:", "Текст:", "מאת", "بقلم", "كتب",
+)
+_LABEL_AT_START = re.compile(r"\s*(?:" + "|".join(re.escape(label) for label in _BYLINE_LABELS) + ")")
+# What a labelled byline's names cannot hold: brackets, a word of four letters or more ending a sentence.
+_NOT_IN_A_NAME = re.compile(r"[()\[\]]|\w{4,}\.(?:\s|$)")
+_CHROME_TAGS = frozenset({"footer", "figcaption", "aside", "nav"})
+_CHROME_NAMES = ("footer", "copyright", "caption", "credit", "comment")
+# Labelled texts read before giving up: the byline is near the headline, later ones are comments and teasers.
+MAX_LABELLED_TEXTS = 5
+# Text nodes looked at after the headline (or from the top of a page without one) for those labels: a byline
+# sits within the first screen of text, and walking a whole page costs milliseconds.
+MAX_TEXTS_AFTER_HEADLINE = 400
+MAX_TEXTS_WITHOUT_HEADLINE = 1000
 # Everything up to the last "by" of a byline ("Posted on <date> by <name>").
 _LAST_BY = re.compile(rf".*\b(?:{_BY_WORDS})\s+", re.IGNORECASE | re.DOTALL)
 # Marked elements that hold no visible byline (<link rel="author">, <meta itemprop="author">).
@@ -209,8 +228,10 @@ def choose_authors(page: PageMeta, tree: HtmlElement) -> tuple[list[str], str | 
     sources += [(f"meta:{key}", [page.meta[key]]) for key in AUTHOR_META if page.meta.get(key)]
     sources += [(f"meta:twitter:data{n}", [value]) for n, value in _twitter_labelled_authors(page.meta)]
     outlet_only: tuple[list[str], str | None] = ([], None)
-    for source, values in [*sources, ("byline", None)]:
-        names = clean_names(_visible_byline(tree) if values is None else values, outlets)
+    for source, values in [*sources, ("byline", None), ("byline:label", None)]:
+        if values is None:
+            values = _visible_byline(tree) if source == "byline" else _labelled_byline(tree)
+        names = clean_names(values, outlets)
         if not names:
             continue
         if outlet_only[1] is None and not all(names_outlet(name, outlets) for name in names):
@@ -264,6 +285,77 @@ def _visible_byline(tree: HtmlElement) -> list[str]:
             if names:
                 return names
     return []
+
+
+def _labelled_byline(tree: HtmlElement) -> list[str]:
+    """A byline known by its label only, in no marked element: "von Andreas Kürten", "Ein Artikel von
+    <strong>Pamela Sladky</strong> | 27.01.2022", "<h5>Autor: </h5>Peter Maahn". The last resort, so it asks
+    more of what it reads: the first labelled text under the headline, whose every entry is a full name (two
+    words or more, each capitalised). "By clicking …" and "Von Montag bis Freitag" are not names."""
+    headline = tree.find(".//h1")
+    labelled = (
+        (text, element, label)
+        for text, element in _texts_in_order(headline if headline is not None else tree, headline is not None)
+        if (label := _LABEL_AT_START.match(text)) is not None
+    )
+    for _text, element, label in itertools.islice(labelled, MAX_LABELLED_TEXTS):
+        if _in_credits_or_chrome(element):
+            continue
+        word = label.group(0).strip()
+        rest = ""
+        for container in (element, element.getparent()):
+            content = fold_whitespace(" ".join(container.itertext())) if container is not None else ""
+            start = content.find(word)
+            rest = content[start + len(word) :].strip(" :")[:MAX_BYLINE_CHARS] if start >= 0 else ""
+            if len(rest) > MIN_BYLINE_CHARS:
+                break
+        names = split_names(rest)
+        if names and all(_a_full_name(name) for name in names):
+            return names
+    return []
+
+
+def _texts_in_order(start: HtmlElement, after: bool) -> Iterator[tuple[str, HtmlElement]]:
+    """The text nodes after START (AFTER) or inside it, in document order, with the element each one is shown
+    in (a tail belongs to the parent of its element); at most a screen's worth of them."""
+    limit = MAX_TEXTS_AFTER_HEADLINE if after else MAX_TEXTS_WITHOUT_HEADLINE
+    if after:
+        following = [sibling for node in (start, *start.iterancestors()) for sibling in node.itersiblings()]
+        if start.tail and start.getparent() is not None:
+            yield start.tail, start.getparent()
+    else:
+        following = [start]
+    count = 0
+    for top in following:
+        for element in top.iter():
+            if count >= limit:
+                return
+            if isinstance(element.tag, str) and element.text:
+                count += 1
+                yield element.text, element
+            if element.tail and element is not top and element.getparent() is not None:
+                count += 1
+                yield element.tail, element.getparent()
+        if top.tail and top.getparent() is not None:
+            yield top.tail, top.getparent()
+
+
+def _a_full_name(name: str) -> bool:
+    """Two words or more, each capitalised (or in a script without case); no brackets, and no word that ends a
+    sentence ("ThemeGrill. Bereitgestellt")."""
+    words = [word for word in name.split() if word.casefold() not in _NAME_PARTICLES]
+    if len(words) < 2 or _NOT_IN_A_NAME.search(name):
+        return False
+    return all(word[0].isupper() or not (word[0].islower() or word[0].isdigit()) for word in words)
+
+
+def _in_credits_or_chrome(element: HtmlElement) -> bool:
+    """Inside a footer, caption, aside or comment thread: "by" there credits a theme, a photo or a reader."""
+    for node in (element, *element.iterancestors()):
+        names = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+        if node.tag in _CHROME_TAGS or any(word in names for word in _CHROME_NAMES):
+            return True
+    return False
 
 
 def _after_last_by(content: str) -> str:

@@ -68,6 +68,8 @@ _WORD = re.compile(r"\w+")
 # ("Allergies Health Center" over "Babies Who Eat Peanuts Early May Avoid Allergy"); a longer one is the
 # on-page headline of a page whose <title> is written for search engines.
 MAX_LABEL_WORDS = 3
+# An <h1> of this many words or more, all of them in the declared title, is the headline inside it.
+MIN_H1_WITHIN_WORDS = 3
 MIN_H1_WORDS_IN_TITLE = 0.5
 # Second-level labels under a country code that are not the site's name (bbc.co.uk, abc.net.au).
 _GENERIC_LABELS = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "or", "ne", "go"})
@@ -153,7 +155,7 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
     for source, value in whole + [pair for pair in candidates if pair not in whole]:
         cleaned = strip_site_name(fold_whitespace(value), site, domain)
         if cleaned:
-            headline = on_page_headline(cleaned, page.h1)
+            headline = on_page_headline(cleaned, page.h1) or _only_h1_within(cleaned, page.h1)
             return (headline, "h1") if headline else (cleaned, source)
     return None, "none"
 
@@ -198,6 +200,19 @@ def on_page_headline(title: str, h1s: list[str]) -> str | None:
         if key.endswith(headline) and _KICKER_END.search(title[: -len(h1)] if title.endswith(h1) else ""):
             return h1
     return None
+
+
+def _only_h1_within(title: str, h1s: list[str]) -> str | None:
+    """The page's only <h1> when each of its words is in the declared title: the declared title is that
+    headline with words added for search engines or the site, where no separator marks them ("Receita de
+    Sequilho com Chocolate Amargo" over the <h1> "Sequilho com Chocolate Amargo"). A short <h1> is a label."""
+    if len(h1s) != 1:
+        return None
+    key = headline_key(h1s[0])
+    words = _WORD.findall(key)
+    if len(words) < MIN_H1_WITHIN_WORDS or len(h1s[0]) < MIN_HEADLINE_CHARS or key == headline_key(title):
+        return None
+    return h1s[0] if set(words) <= set(_WORD.findall(headline_key(title))) else None
 
 
 def strip_site_name(title: str, site: str | None, domain: str | None = None) -> str:

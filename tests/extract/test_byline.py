@@ -215,3 +215,26 @@ def test_a_twitter_card_labelled_written_by_names_the_author() -> None:
 )
 def test_what_is_not_part_of_a_name_is_dropped(field: str, names: list[str]) -> None:
     assert split_names(field) == names
+
+
+def test_a_byline_known_only_by_its_label_is_read_under_the_headline() -> None:
+    page_html = """<html><body><h1>US-Sport in Zeiten von Corona</h1>
+    <div class="meta">Ein Artikel von <strong>Pamela Sladky</strong> | 27.01.2022 - 12:45</div>
+    <p>Paragraph one of the story, long enough to be text.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Pamela Sladky"], "byline:label")
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        '<p>By clicking on "Subscribe" you agree to our terms.</p>',  # not a name: lower case
+        "<p>Geöffnet von Montag bis Freitag.</p><p>Von Montag bis Freitag geöffnet.</p>",  # "bis" is lower case
+        '<footer>Theme: <a href="/t">ColorMag</a> von ThemeGrill. Bereitgestellt von WordPress</footer>',
+        '<p class="wp-caption-text">Photo <a href="/p">von Justin Watt</a></p>',  # a photo credit
+        "<p>Icons by The Noun Project.</p><aside>by Elliot Midson</aside>",
+    ],
+)
+def test_labelled_text_that_is_not_a_byline_names_nobody(chrome: str) -> None:
+    tree = lxml_html.fromstring(f"<html><body><h1>Story</h1><p>Paragraph one of the story.</p>{chrome}</body></html>")
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == ([], None)

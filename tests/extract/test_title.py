@@ -67,3 +67,12 @@ def test_a_declared_title_typed_in_ascii_gives_way_to_the_h1_the_reader_sees() -
     # Letter case is not punctuation: an <h1> set in capitals for display leaves the declared title as it is.
     page = PageMeta(meta={"og:title": "Meta-Programming In Emacs Using Defadvice"}, h1=["META-PROGRAMMING IN EMACS USING DEFADVICE"])
     assert choose_title(page) == ("Meta-Programming In Emacs Using Defadvice", "meta:og:title")
+
+
+def test_the_only_h1_inside_a_declared_title_with_added_words_is_the_headline() -> None:
+    page = PageMeta(meta={"og:title": "Receita de Sequilho com Chocolate Amargo"}, h1=["Sequilho com Chocolate Amargo"])
+    assert choose_title(page) == ("Sequilho com Chocolate Amargo", "h1")
+    # A short <h1> is a label, and one with a word the title lacks is another text.
+    assert choose_title(PageMeta(meta={"og:title": "SibenLab privacy policy"}, h1=["privacy policy"]))[1] == "meta:og:title"
+    page = PageMeta(meta={"og:title": "Wärmepumpe im Altbau - Wann es sich lohnt"}, h1=["Eignet sich eine Wärmepumpe im Altbau?"])
+    assert choose_title(page)[1] == "meta:og:title"
