@@ -25,6 +25,9 @@ from lxml.html import HtmlElement
 from crawler.extract.page import PageMeta, compact_name, outlet_names
 from crawler.textnorm import fold_whitespace, normalize_for_match
 
+# A company's legal form ends its name ("Web Commerce GmbH", "Hanns-Seidel-Stiftung e.V."): a publisher, not a
+# person.
+_LEGAL_FORM = re.compile(r"(?:^|\s)(?:gmbh|e\.\s?v\.?|ag|se|kg|ug|inc\.?|ltd\.?|llc|plc|corp\.?|s\.a\.?|sarl|s\.r\.l\.?)$", re.IGNORECASE)
 # Twitter card labels that say their field is the author, in the byline languages ("Written by", "Verfasst von").
 _AUTHOR_LABEL = re.compile(
     r"^\s*(?:(?:written|posted|published) by|(?:verfasst|geschrieben) von|écrit par|escrito por|scritto da|"
@@ -45,7 +48,8 @@ _NAME_SEPARATORS = re.compile(
 _BY_WORDS = "by|von|par|por|door|av"
 _BYLINE_PREFIX = re.compile(
     r"^(?:(?:written|posted|published|authored|article|story) by|(?:veröffentlicht|erstellt|eingestellt|artikel) von|"
-    rf"(?:publié|écrit) par|{_BY_WORDS}|di|(?:author|autor|auteur)(?:in)?(?:\s*:|\s+(?=\S))|"
+    rf"(?:publié|écrit) par|(?:alles|mehr|alle artikel|all posts|more) (?:von|by|from)|interview\s*:|"
+    rf"{_BY_WORDS}|di|(?:author|autor|auteur)(?:in)?(?:\s*:|\s+(?=\S))|"
     r"автор(?:ы)?[:\s]|текст[:\s]|מאת|בקלם|كتب|بقلم|إعداد)\s*:?\s*",
     re.IGNORECASE,
 )
@@ -65,7 +69,7 @@ _TRAILING_QUALIFIED_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+)\w+\s+{_ROLE}$"
 # A role or a label standing alone where a name should be ("Staff Writer", "Autor", "Datum"), or the CMS account
 # a post was typed in ("admin").
 _ONLY_ROLE = re.compile(
-    rf"^(?:staff|authors?|autor(?:en)?|auteurs?|autores?|автор|datum|date|admin(?:istrator)?|webmaster|\w+\s+{_ROLE}|{_ROLE})$",
+    rf"^(?:staff|authors?|autor(?:en)?|auteurs?|autores?|автор|datum|date|admin(?:istrator)?|webmaster|posted|quelle|source|kontakt|contact|text|no author|\w+\s+{_ROLE}|{_ROLE})$",
     re.IGNORECASE,
 )
 _HEBREW = re.compile(r"[\u05d0-\u05ea]")
@@ -112,9 +116,14 @@ _BYLINE_LABELS = (
     "Autor:", "Autorin:", "Author:", "Auteur:", "Text:", "Text von", "Ein Artikel von", "Ein Beitrag von",
     "Written by", "Posted by", "Автор:", "Текст:", "מאת", "بقلم", "كتب",
 )
-_LABEL_AT_START = re.compile(r"\s*(?:" + "|".join(re.escape(label) for label in _BYLINE_LABELS) + ")")
-# What a labelled byline's names cannot hold: brackets, a word of four letters or more ending a sentence.
-_NOT_IN_A_NAME = re.compile(r"[()\[\]]|\w{4,}\.(?:\s|$)")
+# ... or a short phrase ending in "by" ("Eine Kolumne von", "A column by"), unless it credits a picture.
+_PHRASE_BY = r"(?:[^\W\d]+\s+){1,2}(?:von|by|par|por|door)\s"
+_LABEL_AT_START = re.compile(r"\s*(?:" + "|".join([*(re.escape(label) for label in _BYLINE_LABELS), _PHRASE_BY]) + ")")
+_PICTURE_CREDIT = re.compile(r"foto|photo|bild|illustration|image|video|grafik|karte|map|icon|theme|powered|design", re.IGNORECASE)
+# A word of four letters or more ending a sentence is not in a name ("ThemeGrill. Bereitgestellt").
+_NOT_IN_A_NAME = re.compile(r"\w{4,}\.(?:\s|$)")
+# Letters, and the full stops, apostrophes and hyphens inside names; no quotes, colons or arrows.
+_WRITTEN_IN_NAME_CHARACTERS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’-])*$")
 _CHROME_TAGS = frozenset({"footer", "figcaption", "aside", "nav"})
 _CHROME_NAMES = ("footer", "copyright", "caption", "credit", "comment")
 # Labelled texts read before giving up: the byline is near the headline, later ones are comments and teasers.
@@ -219,28 +228,54 @@ def names_outlet(name: str, outlets: frozenset[str]) -> bool:
 
 
 def choose_authors(page: PageMeta, tree: HtmlElement) -> tuple[list[str], str | None]:
-    """The article's authors and where they came from (None when the page names nobody). A source that names
-    only the outlet gives way to a later one that names people in full (two words or more each): sites
-    declare the outlet as the author in their JSON-LD and print the reporter's byline on the page. A later
-    source with a one-word entry is more often a list of tags or sections than of people."""
+    """The article's authors and where they came from (None when the page names nobody).
+
+    A source that names only the publisher (the outlet, or an organisation: "Web Commerce GmbH") gives way to
+    a later one that names people in full (two words or more each): sites declare the outlet as the author in
+    their JSON-LD and print the reporter's byline on the page. A later source with a one-word entry is more
+    often a list of tags or sections than of people. A first name alone ("Nils", a CMS account's display
+    name) is completed from a later source that names the same person in full."""
     outlets = outlet_names(page)
-    sources = [("jsonld", page.jsonld.authors if page.jsonld else [])]
-    sources += [(f"meta:{key}", [page.meta[key]]) for key in AUTHOR_META if page.meta.get(key)]
-    sources += [(f"meta:twitter:data{n}", [value]) for n, value in _twitter_labelled_authors(page.meta)]
-    outlet_only: tuple[list[str], str | None] = ([], None)
-    for source, values in [*sources, ("byline", None), ("byline:label", None)]:
+    sources = _named_in_sources(page, tree, outlets)
+    publisher_only: tuple[list[str], str | None] = ([], None)
+    for source, names in sources:
+        if publisher_only[1] is None and not all(_stands_for_publisher(name, outlets) for name in names):
+            return _completed(names, sources), source
+        if publisher_only[1] is not None and all(
+            len(name.split()) >= 2 and not _stands_for_publisher(name, outlets) for name in names
+        ):
+            return names, source
+        if publisher_only[1] is None:
+            publisher_only = (names, source)
+    return publisher_only
+
+
+def _named_in_sources(page: PageMeta, tree: HtmlElement, outlets: frozenset[str]) -> Iterator[tuple[str, list[str]]]:
+    """Each source's names, best source first, read only when asked for (the bylines cost a tree walk)."""
+    declared = [("jsonld", list(page.jsonld.authors) if page.jsonld else [])]
+    declared += [(f"meta:{key}", [page.meta[key]]) for key in AUTHOR_META if page.meta.get(key)]
+    declared += [(f"meta:twitter:data{n}", [value]) for n, value in _twitter_labelled_authors(page.meta)]
+    for source, values in [*declared, ("byline", None), ("byline:label", None)]:
         if values is None:
             values = _visible_byline(tree) if source == "byline" else _labelled_byline(tree)
         names = clean_names(values, outlets)
-        if not names:
-            continue
-        if outlet_only[1] is None and not all(names_outlet(name, outlets) for name in names):
-            return names, source
-        if outlet_only[1] is not None and all(len(name.split()) >= 2 and not names_outlet(name, outlets) for name in names):
-            return names, source
-        if outlet_only[1] is None:
-            outlet_only = (names, source)
-    return outlet_only
+        if names:
+            yield source, names
+
+
+def _stands_for_publisher(name: str, outlets: frozenset[str]) -> bool:
+    return names_outlet(name, outlets) or bool(_LEGAL_FORM.search(name))
+
+
+def _completed(names: list[str], later: Iterator[tuple[str, list[str]]]) -> list[str]:
+    """NAMES with each one-word name replaced by the full name a LATER source gives that starts with it."""
+    if all(len(name.split()) >= 2 for name in names):
+        return names
+    full = [name for _source, more in later for name in more if len(name.split()) >= 2]
+    return [
+        next((whole for whole in full if whole.split()[0].casefold() == name.casefold()), name) if len(name.split()) == 1 else name
+        for name in names
+    ]
 
 
 def _twitter_labelled_authors(meta: dict[str, str]) -> list[tuple[int, str]]:
@@ -290,8 +325,9 @@ def _visible_byline(tree: HtmlElement) -> list[str]:
 def _labelled_byline(tree: HtmlElement) -> list[str]:
     """A byline known by its label only, in no marked element: "von Andreas Kürten", "Ein Artikel von
     <strong>Pamela Sladky</strong> | 27.01.2022", "<h5>Autor: </h5>Peter Maahn". The last resort, so it asks
-    more of what it reads: the first labelled text under the headline, whose every entry is a full name (two
-    words or more, each capitalised). "By clicking …" and "Von Montag bis Freitag" are not names."""
+    more of what it reads: the first labelled text under the headline, and the full names (two words or more,
+    each capitalised) it starts with, up to the first entry that is not one ("Autorin: Uta Staschewski,
+    Projektleiterin der HSS"). "By clicking …" and "Von Montag bis Freitag" are not names."""
     headline = tree.find(".//h1")
     labelled = (
         (text, element, label)
@@ -299,7 +335,7 @@ def _labelled_byline(tree: HtmlElement) -> list[str]:
         if (label := _LABEL_AT_START.match(text)) is not None
     )
     for _text, element, label in itertools.islice(labelled, MAX_LABELLED_TEXTS):
-        if _in_credits_or_chrome(element):
+        if _in_credits_or_chrome(element) or _PICTURE_CREDIT.search(label.group(0)):
             continue
         word = label.group(0).strip()
         rest = ""
@@ -309,8 +345,8 @@ def _labelled_byline(tree: HtmlElement) -> list[str]:
             rest = content[start + len(word) :].strip(" :")[:MAX_BYLINE_CHARS] if start >= 0 else ""
             if len(rest) > MIN_BYLINE_CHARS:
                 break
-        names = split_names(rest)
-        if names and all(_a_full_name(name) for name in names):
+        names = list(itertools.takewhile(_a_full_name, split_names(rest)))
+        if names:
             return names
     return []
 
@@ -341,17 +377,19 @@ def _texts_in_order(start: HtmlElement, after: bool) -> Iterator[tuple[str, Html
 
 
 def _a_full_name(name: str) -> bool:
-    """Two words or more, each capitalised (or in a script without case); no brackets, and no word that ends a
-    sentence ("ThemeGrill. Bereitgestellt")."""
+    """Two words or more, each capitalised (or in a script without case), of letters and the marks inside
+    names; no word that ends a sentence ("ThemeGrill. Bereitgestellt")."""
     words = [word for word in name.split() if word.casefold() not in _NAME_PARTICLES]
-    if len(words) < 2 or _NOT_IN_A_NAME.search(name):
+    if len(words) < 2 or _NOT_IN_A_NAME.search(name) or not _WRITTEN_IN_NAME_CHARACTERS.match(name):
         return False
-    return all(word[0].isupper() or not (word[0].islower() or word[0].isdigit()) for word in words)
+    return all(word[0].isalpha() and not word[0].islower() for word in words)
 
 
 def _in_credits_or_chrome(element: HtmlElement) -> bool:
     """Inside a footer, caption, aside or comment thread: "by" there credits a theme, a photo or a reader."""
     for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):  # their classes describe the page ("cb-footer-dark"), not a part of it
+            return False
         names = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
         if node.tag in _CHROME_TAGS or any(word in names for word in _CHROME_NAMES):
             return True

@@ -238,3 +238,34 @@ def test_a_byline_known_only_by_its_label_is_read_under_the_headline() -> None:
 def test_labelled_text_that_is_not_a_byline_names_nobody(chrome: str) -> None:
     tree = lxml_html.fromstring(f"<html><body><h1>Story</h1><p>Paragraph one of the story.</p>{chrome}</body></html>")
     assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == ([], None)
+
+
+def test_a_company_declared_as_author_gives_way_to_the_labelled_byline() -> None:
+    page_html = """<html><head><meta name="author" content="Hanns-Seidel-Stiftung e.V."></head><body>
+    <h1>Große Aufgaben für die neue Regierung</h1><p>Paragraph one of the story, long enough to be text.</p>
+    <p><strong>Autorin: Uta Staschewski, Projektleiterin der HSS in Tunesien.</strong></p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://www.hss.de/news/a/"), tree) == (["Uta Staschewski"], "byline:label")
+
+
+def test_a_first_name_alone_is_completed_from_the_byline_that_names_the_person_in_full() -> None:
+    """The JSON-LD author is the CMS account's display name; the column's label line gives the whole name.
+    The body's class names the theme's footer: the page's own classes do not make its text chrome."""
+    page_html = """<html><head><meta name="author" content="Nils"></head><body class="cb-footer-dark">
+    <h1>Das Patriarchat als Kulturtechnik</h1><div class="entry-content"><p><strong>Eine Kolumne von Nils Pickert</strong></p>
+    <p>Paragraph one of the story, long enough to be text.</p></div></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://pinkstinks.de/a/"), tree) == (["Nils Pickert"], "meta:author")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Mehr zum Thema von „Big Data“ und „Data Analytics“",  # quotes are not in names
+        "Alle Themen von A - Z",
+        "Ein Foto von Markus Roost",  # a picture credit
+    ],
+)
+def test_a_phrase_ending_in_by_names_nobody_unless_full_names_follow(line: str) -> None:
+    tree = lxml_html.fromstring(f"<html><body><h1>Story</h1><p>{line}</p><p>Paragraph one of the story.</p></body></html>")
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == ([], None)
