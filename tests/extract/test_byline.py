@@ -9,7 +9,8 @@ import pytest
 from lxml import html as lxml_html
 
 from crawler.extract.article import extract_html
-from crawler.extract.byline import choose_authors, clean_names, split_names
+from crawler.extract.byline import choose_authors
+from crawler.extract.names import clean_names, split_names
 from crawler.extract.page import read_page_meta
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"

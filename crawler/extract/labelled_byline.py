@@ -1,0 +1,115 @@
+"""Labelled bylines: the author named by a label in running text, in no marked element.
+
+"von Andreas Kürten", "Ein Artikel von <strong>Pamela Sladky</strong> | 27.01.2022", "<h5>Autor: </h5>Peter
+Maahn": the last source `byline.choose_authors` tries, so it asks more of what it reads than the marked
+byline does (full names only, never in footers, captions, asides or comment threads).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+
+from lxml.html import HtmlElement
+
+from crawler.extract.names import MAX_BYLINE_CHARS, MIN_BYLINE_CHARS, NAME_PARTICLES, split_names
+from crawler.textnorm import fold_whitespace
+
+# Byline labels that begin a text node, as bylines write them; the name follows in the same text or in the
+# next element.
+_BYLINE_LABELS = (
+    "By ", "by ", "BY ", "Von ", "von ", "VON ", "Par ", "par ", "Por ", "por ", "Door ", "door ",
+    "Autor:", "Autorin:", "Author:", "Auteur:", "Text:", "Text von", "Ein Artikel von", "Ein Beitrag von",
+    "Written by", "Posted by", "Автор:", "Текст:", "מאת", "بقلم", "كتب",
+)
+# ... or a short phrase ending in "by" ("Eine Kolumne von", "A column by"), unless it credits a picture.
+_PHRASE_BY = r"(?:[^\W\d]+\s+){1,2}(?:von|by|par|por|door)\s"
+_LABEL_AT_START = re.compile(r"\s*(?:" + "|".join([*(re.escape(label) for label in _BYLINE_LABELS), _PHRASE_BY]) + ")")
+_PICTURE_CREDIT = re.compile(r"foto|photo|bild|illustration|image|video|grafik|karte|map|icon|theme|powered|design", re.IGNORECASE)
+# A word of four letters or more ending a sentence is not in a name ("ThemeGrill. Bereitgestellt").
+_NOT_IN_A_NAME = re.compile(r"\w{4,}\.(?:\s|$)")
+# Letters, and the full stops, apostrophes and hyphens inside names; no quotes, colons or arrows.
+_WRITTEN_IN_NAME_CHARACTERS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’-])*$")
+_CHROME_TAGS = frozenset({"footer", "figcaption", "aside", "nav"})
+_CHROME_NAMES = ("footer", "copyright", "caption", "credit", "comment")
+# Labelled texts read before giving up: the byline is near the headline, later ones are comments and teasers.
+MAX_LABELLED_TEXTS = 5
+# Text nodes looked at after the headline (or from the top of a page without one) for those labels: a byline
+# sits within the first screen of text, and walking a whole page costs milliseconds.
+MAX_TEXTS_AFTER_HEADLINE = 400
+MAX_TEXTS_WITHOUT_HEADLINE = 1000
+
+
+def labelled_byline(tree: HtmlElement) -> list[str]:
+    """A byline known by its label only, in no marked element: "von Andreas Kürten", "Ein Artikel von
+    <strong>Pamela Sladky</strong> | 27.01.2022", "<h5>Autor: </h5>Peter Maahn". The last resort, so it asks
+    more of what it reads: the first labelled text under the headline, and the full names (two words or more,
+    each capitalised) it starts with, up to the first entry that is not one ("Autorin: Uta Staschewski,
+    Projektleiterin der HSS"). "By clicking …" and "Von Montag bis Freitag" are not names."""
+    headline = tree.find(".//h1")
+    labelled = (
+        (text, element, label)
+        for text, element in _texts_in_order(headline if headline is not None else tree, headline is not None)
+        if (label := _LABEL_AT_START.match(text)) is not None
+    )
+    for _text, element, label in itertools.islice(labelled, MAX_LABELLED_TEXTS):
+        if _in_credits_or_chrome(element) or _PICTURE_CREDIT.search(label.group(0)):
+            continue
+        word = label.group(0).strip()
+        rest = ""
+        for container in (element, element.getparent()):
+            content = fold_whitespace(" ".join(container.itertext())) if container is not None else ""
+            start = content.find(word)
+            rest = content[start + len(word) :].strip(" :")[:MAX_BYLINE_CHARS] if start >= 0 else ""
+            if len(rest) > MIN_BYLINE_CHARS:
+                break
+        names = list(itertools.takewhile(_a_full_name, split_names(rest)))
+        if names:
+            return names
+    return []
+
+
+def _texts_in_order(start: HtmlElement, after: bool) -> Iterator[tuple[str, HtmlElement]]:
+    """The text nodes after START (AFTER) or inside it, in document order, with the element each one is shown
+    in (a tail belongs to the parent of its element); at most a screen's worth of them."""
+    limit = MAX_TEXTS_AFTER_HEADLINE if after else MAX_TEXTS_WITHOUT_HEADLINE
+    if after:
+        following = [sibling for node in (start, *start.iterancestors()) for sibling in node.itersiblings()]
+        if start.tail and start.getparent() is not None:
+            yield start.tail, start.getparent()
+    else:
+        following = [start]
+    count = 0
+    for top in following:
+        for element in top.iter():
+            if count >= limit:
+                return
+            if isinstance(element.tag, str) and element.text:
+                count += 1
+                yield element.text, element
+            if element.tail and element is not top and element.getparent() is not None:
+                count += 1
+                yield element.tail, element.getparent()
+        if top.tail and top.getparent() is not None:
+            yield top.tail, top.getparent()
+
+
+def _a_full_name(name: str) -> bool:
+    """Two words or more, each capitalised (or in a script without case), of letters and the marks inside
+    names; no word that ends a sentence ("ThemeGrill. Bereitgestellt")."""
+    words = [word for word in name.split() if word.casefold() not in NAME_PARTICLES]
+    if len(words) < 2 or _NOT_IN_A_NAME.search(name) or not _WRITTEN_IN_NAME_CHARACTERS.match(name):
+        return False
+    return all(word[0].isalpha() and not word[0].islower() for word in words)
+
+
+def _in_credits_or_chrome(element: HtmlElement) -> bool:
+    """Inside a footer, caption, aside or comment thread: "by" there credits a theme, a photo or a reader."""
+    for node in (element, *element.iterancestors()):
+        if node.tag in ("body", "html"):  # their classes describe the page ("cb-footer-dark"), not a part of it
+            return False
+        names = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+        if node.tag in _CHROME_TAGS or any(word in names for word in _CHROME_NAMES):
+            return True
+    return False
