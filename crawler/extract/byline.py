@@ -30,6 +30,11 @@ from crawler.textnorm import fold_whitespace
 # A company's legal form ends its name ("Web Commerce GmbH", "Hanns-Seidel-Stiftung e.V."): a publisher, not a
 # person.
 _LEGAL_FORM = re.compile(r"(?:^|\s)(?:gmbh|e\.\s?v\.?|ag|se|kg|ug|inc\.?|ltd\.?|llc|plc|corp\.?|s\.a\.?|sarl|s\.r\.l\.?)$", re.IGNORECASE)
+# One-word author entries that name a desk or say nobody, in the byline languages: not a first name to complete.
+_DESK_WORDS = frozenset(
+    {"redaktion", "redaction", "rédaction", "redacción", "redazione", "redactie", "newsdesk", "editorial", "staff",
+     "unknown", "publisher", "admin", "agencies", "agenturen"}
+)
 # Twitter card labels that say their field is the author, in the byline languages ("Written by", "Verfasst von").
 _AUTHOR_LABEL = re.compile(
     r"^\s*(?:(?:written|posted|published) by|(?:verfasst|geschrieben) von|écrit par|escrito por|scritto da|"
@@ -96,14 +101,20 @@ def _stands_for_publisher(name: str, outlets: frozenset[str]) -> bool:
 
 
 def _completed(names: list[str], later: Iterator[tuple[str, list[str]]]) -> list[str]:
-    """NAMES with each one-word name replaced by the full name a LATER source gives that starts with it."""
-    if all(len(name.split()) >= 2 for name in names):
+    """NAMES with each one-word given name replaced by the full name a LATER source gives that starts with
+    it. Only a word written like a given name ("Nils", not "Redaktion", "AFP" or "sv_team") is worth reading
+    the later sources for: they cost a walk over the page."""
+    if not any(_written_like_a_given_name(name) for name in names):
         return names
     full = [name for _source, more in later for name in more if len(name.split()) >= 2]
     return [
         next((whole for whole in full if whole.split()[0].casefold() == name.casefold()), name) if len(name.split()) == 1 else name
         for name in names
     ]
+
+
+def _written_like_a_given_name(name: str) -> bool:
+    return name.isalpha() and name[0].isupper() and name[1:].islower() and name.casefold() not in _DESK_WORDS
 
 
 def _twitter_labelled_authors(meta: dict[str, str]) -> list[tuple[int, str]]:

@@ -37,11 +37,15 @@ _CHROME_NAMES = ("footer", "copyright", "caption", "credit", "comment")
 # Labelled texts read before giving up: the byline is near the headline, later ones are comments and teasers.
 MAX_LABELLED_TEXTS = 5
 # Text nodes looked at after the headline (or from the top of a body without one) for those labels: a byline
-# sits within the first screen of text. Blank ones and scripts do not count.
+# sits within the first screen of text. Under the headline, twice as many nodes are walked, about half of them
+# blank; blank ones and scripts are not read.
 MAX_TEXTS_AFTER_HEADLINE = 150
 MAX_TEXTS_WITHOUT_HEADLINE = 400
 _SHOWN_TEXT = "text()[normalize-space()][not(parent::script or parent::style)]"
-_TEXTS_AFTER_HEADLINE = etree.XPath(f"((//h1)[1]/following::{_SHOWN_TEXT})[position() <= {MAX_TEXTS_AFTER_HEADLINE}]")
+# The position test comes first: libxml2 then stops walking the document there.
+_TEXTS_AFTER = etree.XPath(
+    f"following::text()[position() <= {MAX_TEXTS_AFTER_HEADLINE * 2}][normalize-space()][not(parent::script or parent::style)]"
+)
 _TEXTS_IN_BODY = etree.XPath(f"(//body//{_SHOWN_TEXT})[position() <= {MAX_TEXTS_WITHOUT_HEADLINE}]")
 
 
@@ -77,8 +81,9 @@ def _texts_in_order(tree: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
     """The shown text nodes under the headline (from the top of the body without one), in document order,
     with the element each one is shown in (a tail belongs to its element's parent); a screen's worth of them.
     libxml2 picks them: walking the elements from Python costs a millisecond a page."""
+    headline = next(tree.iter("h1"), None)
     try:
-        texts = _TEXTS_AFTER_HEADLINE(tree) if tree.find(".//h1") is not None else _TEXTS_IN_BODY(tree)
+        texts = _TEXTS_AFTER(headline) if headline is not None else _TEXTS_IN_BODY(tree)
     except etree.XPathError:
         return
     for text in texts:

@@ -3,6 +3,7 @@ microdata/RDFa dates; and the choice of title and language from those declaratio
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -241,6 +242,7 @@ def _names_site(part: str, site: str | None, domain: str | None) -> bool:
     return len(domain) >= MIN_DOMAIN_NAME_CHARS and domain in compact and 2 * len(domain) >= len(compact)
 
 
+@functools.lru_cache(maxsize=4096)  # the outlet's names are compacted for every author name compared with them
 def compact_name(text: str, keep_top_level: bool = False) -> str:
     """A name as a host spells it: 'MDR.DE' -> 'mdr', 'The Planetary Press' -> 'theplanetarypress'. With
     KEEP_TOP_LEVEL the last label stays, for names that end in it ('INTERSCENAR.IO' -> 'interscenario')."""
