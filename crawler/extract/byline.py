@@ -86,7 +86,7 @@ def choose_authors(page: PageMeta, tree: HtmlElement) -> tuple[list[str], str | 
 def _named_in_sources(page: PageMeta, tree: HtmlElement, outlets: frozenset[str]) -> Iterator[tuple[str, list[str]]]:
     """Each source's names, best source first, read only when asked for (the bylines cost a tree walk)."""
     declared = [("jsonld", list(page.jsonld.authors) if page.jsonld else [])]
-    declared += [(f"meta:{key}", [page.meta[key]]) for key in AUTHOR_META if page.meta.get(key)]
+    declared += [(f"meta:{key}", page.repeated_meta.get(key) or [page.meta[key]]) for key in AUTHOR_META if page.meta.get(key)]
     declared += [(f"meta:twitter:data{n}", [value]) for n, value in _twitter_labelled_authors(page.meta)]
     for source, values in [*declared, ("byline", None), ("byline:label", None)]:
         if values is None:

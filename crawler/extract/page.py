@@ -83,11 +83,16 @@ MIN_DOMAIN_NAME_CHARS = 4
 _SCRIPT_SELECTOR = "//script[contains(@type, 'ld+json')]"
 
 
+# Meta tags written once per value: one per author ("citation_author", "article:author", "parsely-author").
+REPEATED_META = frozenset({"author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author"})
+
+
 @dataclass
 class PageMeta:
     """What the page declares about itself, outside the body."""
 
     meta: dict[str, str] = field(default_factory=dict)  # lower-cased name/property/itemprop -> first content
+    repeated_meta: dict[str, list[str]] = field(default_factory=dict)  # REPEATED_META keys given twice or more -> all
     canonical: str | None = None
     html_lang: str | None = None
     title_tag: str | None = None
@@ -115,8 +120,11 @@ def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
             .lower()
         )
         content = element.get("content")
-        if key and content and content.strip() and key not in page.meta:
-            page.meta[key] = content.strip()
+        if key and content and content.strip():
+            if key not in page.meta:
+                page.meta[key] = content.strip()
+            elif key in REPEATED_META and content.strip() not in page.repeated_meta.setdefault(key, [page.meta[key]]):
+                page.repeated_meta[key].append(content.strip())
     for element in tree.iter("link"):
         if (element.get("rel") or "").lower() == "canonical" and element.get("href"):
             page.canonical = join_url(url, element.get("href", "").strip())

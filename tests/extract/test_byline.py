@@ -270,3 +270,12 @@ def test_a_first_name_alone_is_completed_from_the_byline_that_names_the_person_i
 def test_a_phrase_ending_in_by_names_nobody_unless_full_names_follow(line: str) -> None:
     tree = lxml_html.fromstring(f"<html><body><h1>Story</h1><p>{line}</p><p>Paragraph one of the story.</p></body></html>")
     assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == ([], None)
+
+
+def test_an_author_meta_tag_written_once_per_author_gives_every_author() -> None:
+    page_html = """<html><head><meta name="parsely-author" content="Jessica Holly">
+    <meta name="parsely-author" content="Gail Levy"><meta name="parsely-author" content="Jessica Holly">
+    </head><body><p>x</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    expected = (["Jessica Holly", "Gail Levy"], "meta:parsely-author")
+    assert choose_authors(read_page_meta(tree, "https://wsvn.com/news/a/"), tree) == expected
