@@ -53,12 +53,14 @@ def recover_lead(tree: HtmlElement, text: str, descriptions: Sequence[str], *, t
         description = fold_whitespace(description)
         if len(description) < MIN_LEAD_CHARS:
             continue
-        if normalized_text is None:
-            normalized_text = _match_key(text)
         words = description.split()
         probe = " ".join(words[:LEAD_PROBE_WORDS])
+        if probe in text:
+            return None  # the lead is already in the text, as written: no need to normalise the whole text
+        if normalized_text is None:
+            normalized_text = _match_key(text)
         if _match_key(probe) in normalized_text:
-            return None  # the lead is already in the text
+            return None  # ... or once quotes, marks and case are folded
         if title and normalize_for_match(description).startswith(normalize_for_match(title)):
             continue
         # The description may be an edited copy of the lead ("West Ham United" for the page's "West Ham"): an
