@@ -47,8 +47,8 @@ AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", 
 # Elements that mark the author in markup: rel=author, itemprop=author, "byline"/"author" classes, ids and test
 # ids (React sites: data-testid="prism-byline"), in any case ("FeatureByline", "ArticleAuthor": the substrings
 # leave the first letter out). The first <h1> comes along, in document order (an XPath union is ordered), to
-# tell the bylines under the headline from those above it. Selecting attributes and stepping to their element is a quarter of the cost of testing every
-# element's attributes (//*[contains(@class, ...) or ...]) in libxml2.
+# tell the bylines under the headline from those above it. Selecting attributes and stepping to their element
+# is a quarter of the cost of testing every element's attributes (//*[contains(@class, ...) or ...]) in libxml2.
 _BYLINE_XPATH = etree.XPath(
     "//@class[contains(., 'uthor') or contains(., 'yline')]/..|//@rel[. = 'author']/.."
     "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or . = 'author']/..|(//h1)[1]|//author"

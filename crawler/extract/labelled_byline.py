@@ -41,12 +41,10 @@ MAX_LABELLED_TEXTS = 5
 # blank; blank ones and scripts are not read.
 MAX_TEXTS_AFTER_HEADLINE = 150
 MAX_TEXTS_WITHOUT_HEADLINE = 400
-_SHOWN_TEXT = "text()[normalize-space()][not(parent::script or parent::style)]"
+_SHOWN = "[normalize-space()][not(parent::script or parent::style)]"
 # The position test comes first: libxml2 then stops walking the document there.
-_TEXTS_AFTER = etree.XPath(
-    f"following::text()[position() <= {MAX_TEXTS_AFTER_HEADLINE * 2}][normalize-space()][not(parent::script or parent::style)]"
-)
-_TEXTS_IN_BODY = etree.XPath(f"(//body//{_SHOWN_TEXT})[position() <= {MAX_TEXTS_WITHOUT_HEADLINE}]")
+_TEXTS_AFTER = etree.XPath(f"following::text()[position() <= {MAX_TEXTS_AFTER_HEADLINE * 2}]{_SHOWN}")
+_TEXTS_IN_BODY = etree.XPath(f"(//body//text(){_SHOWN})[position() <= {MAX_TEXTS_WITHOUT_HEADLINE}]")
 
 
 def labelled_byline(tree: HtmlElement) -> list[str]:

@@ -119,12 +119,12 @@ def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
             .strip()
             .lower()
         )
-        content = element.get("content")
-        if key and content and content.strip():
+        content = (element.get("content") or "").strip()
+        if key and content:
             if key not in page.meta:
-                page.meta[key] = content.strip()
-            elif key in REPEATED_META and content.strip() not in page.repeated_meta.setdefault(key, [page.meta[key]]):
-                page.repeated_meta[key].append(content.strip())
+                page.meta[key] = content
+            elif key in REPEATED_META and content not in page.repeated_meta.setdefault(key, [page.meta[key]]):
+                page.repeated_meta[key].append(content)
     for element in tree.iter("link"):
         if (element.get("rel") or "").lower() == "canonical" and element.get("href"):
             page.canonical = join_url(url, element.get("href", "").strip())
