@@ -5,9 +5,10 @@ owns the order of evidence; reading each kind lives beside it (crawler.extract.d
 crawler.extract.htmldate_search, crawler.extract.textual_dates). Evidence, best first:
 1. what the publisher declares for machines: JSON-LD `datePublished`, `article:published_time` and kin,
    microdata/RDFa (given by the caller as (source, raw) pairs). A declared date later than a full date in the
-   URL (`/2017/7/12/`) loses to the URL's: the URL was minted at first publication. An instant stated only in
-   UTC takes the publisher's day from the page's own clock (a <time> at the same instant, the URL's day, a
-   date element's day next to the UTC day);
+   URL (`/2017/7/12/`) loses to the URL's: the URL was minted at first publication. The most trusted date
+   stated by no other field loses to a less trusted one that states the day the page shows its readers. An
+   instant stated only in UTC takes the publisher's day from the page's own clock (a <time> at the same
+   instant, with or without its zone, the URL's day, a date element's day next to the UTC day);
 2. the date the feed or news sitemap gave for this URL (`feed_date`);
 3. htmldate's quick search of the page (a heuristic: marked uncertain). Its day-1 answers are its month/year
    fallbacks, not found dates. When the first day the page's date elements state differs (and is not over a
@@ -25,14 +26,15 @@ publisher's local day is what a reader means by "published on" (see crawler.publ
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
-import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from crawler.extract.declared_dates import (
     NAIVE_SUFFIX,
+    DeclaredDate,
     aware_utc,
     now_utc,
     parse_structured_date,
@@ -60,6 +62,9 @@ STATED_DAY_UPDATE_AFTER = timedelta(days=31)
 # is more often a header's "today" or the next story's date than the publisher's day (tune half of the bench:
 # the pages needing 1-3 h were right, those needing 6 h and 12 h wrong). A same-instant statement has no limit.
 _MAX_INFERRED_SHIFT_HOURS = 5
+# Real UTC offsets: from UTC-12 to UTC+14, in quarter hours (Nepal's +5:45, Chatham's +12:45).
+_CLOCK_STEP = timedelta(minutes=15)
+_EARLIEST_CLOCK, _LATEST_CLOCK = timedelta(hours=-12), timedelta(hours=14)
 
 
 def resolve_published(
@@ -82,7 +87,7 @@ def resolve_published(
     now = aware_utc(fetched_at) or now_utc()
     notes = warnings if warnings is not None else []
     url_day = date_in_url(url)
-    for source, raw in structured:
+    for index, (source, raw) in enumerate(structured):
         declared = read_declared_date(raw)
         if declared is None:
             continue
@@ -95,6 +100,10 @@ def resolve_published(
             # The URL was minted at first publication; a later declared date is a re-publication or migration.
             notes.append(f"date: {source} {local_day} is later than the URL's date {url_day}; using the URL's")
             return DateEvidence(_midnight(url_day), "url", True, date_only=True)
+        seconded = _seconded_shown_day(local_day, structured[index + 1 :], tree, lang, now) if tree is not None else None
+        if seconded is not None:
+            notes.append(f"date: {source} {local_day} is not the day the page shows; {seconded[0]} states that day")
+            (source, declared), value, naive = seconded, seconded[1].value, seconded[1].naive
         suffix = NAIVE_SUFFIX if naive else ""
         offset = declared.offset_minutes or _local_offset_of_same_instant(value, structured)
         if declared.offset_minutes == 0 and not offset and not declared.date_only:
@@ -169,6 +178,11 @@ def _publisher_offset_of_utc_instant(
     for statement in statements:
         if statement.offset_minutes and statement.value == instant:
             return statement.offset_minutes
+    for statement in statements:
+        offset = _clock_offset_of_naive_statement(statement, instant)
+        if offset is not None:
+            notes.append(f"date: {instant.isoformat()} declared in UTC; the page shows it on a UTC{offset / 60:+g}h clock")
+            return offset
     local_days = [url_day] if url_day is not None else []
     local_days += [_local_day(statement) for statement in _local_day_statements(statements)]
     utc_day = instant.date()
@@ -180,6 +194,52 @@ def _publisher_offset_of_utc_instant(
             notes.append(f"date: {instant.isoformat()} declared in UTC; the page's own day is {day}, UTC{offset // 60:+d}h")
             return offset
     return None
+
+
+def _clock_offset_of_naive_statement(statement: DateEvidence, instant: datetime) -> int | None:
+    """The offset of a zone-less machine time that states the instant on a local clock, or None.
+
+    `<time datetime="2023-11-08 23:30:59">` beside a declared "2023-11-09T05:30:59Z" is the same second on a
+    UTC-6 clock: a whole number of quarter hours between them, within the range of real clocks, and minutes and
+    seconds that match. A time on the hour is no witness: ":00:00" on both sides matches by coincidence.
+    """
+    if statement.offset_minutes is not None or statement.date_only or (instant.minute, instant.second) == (0, 0):
+        return None
+    shift = statement.value - instant
+    minutes, remainder = divmod(shift, _CLOCK_STEP)
+    if remainder or not shift or not _EARLIEST_CLOCK <= shift <= _LATEST_CLOCK:
+        return None
+    return int(minutes) * 15
+
+
+def _seconded_shown_day(
+    local_day: date, later: Sequence[tuple[str, Any]], tree: Any, lang: str | None, now: datetime
+) -> tuple[str, DeclaredDate] | None:
+    """A less trusted declared date that states the day the page shows its readers, when the most trusted one
+    states another day; None otherwise.
+
+    A page moved or republished keeps its old JSON-LD `datePublished` while its byline and its
+    `article:published_time` give the day it now stands under ("15.12.2022" on a page whose JSON-LD says
+    2021-12-06). Two witnesses, one written for readers, outvote one written for machines; a day written for
+    readers alone does not (it may be a related story's), nor do two against two (Vox shows its update's day,
+    which a `sailthru.date` repeats, against a `datePublished` that `article:published_time` confirms).
+    """
+    others = [(source, declared) for source, raw in later if (declared := read_declared_date(raw)) is not None]
+    days = [_plausible_local_day(declared, now) for _, declared in others]
+    if local_day in days or not any(days):
+        # Seconded itself (two declared witnesses against a shown day that may be an update's), or unopposed:
+        # the page's date elements are not read (they cost a walk over the page).
+        return None
+    shown = next((s for s in stated_dates(tree, lang, now) if s.source == "textual"), None)
+    if shown is None or _local_day(shown) == local_day:
+        return None
+    return next((other for other, day in zip(others, days, strict=True) if day == _local_day(shown)), None)
+
+
+def _plausible_local_day(declared: DeclaredDate, now: datetime) -> date | None:
+    if not plausible(declared.value, now, naive=declared.naive):
+        return None
+    return publisher_local(declared.value, declared.offset_minutes).date()
 
 
 def _local_day_statements(statements: Sequence[DateEvidence]) -> list[DateEvidence]:

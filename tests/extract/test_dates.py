@@ -9,8 +9,8 @@ import pytest
 from lxml import html as lxml_html
 
 from crawler.extract.dates import date_in_url, resolve_modified, resolve_published
-from crawler.extract.htmldate_search import htmldate_search
 from crawler.extract.declared_dates import DeclaredDate, parse_structured_date, read_declared_date
+from crawler.extract.htmldate_search import htmldate_search
 from crawler.extract.textual_dates import find_textual_date, parse_textual_date, stated_dates
 from crawler.model import DateEvidence
 
@@ -283,6 +283,42 @@ def test_a_utc_declaration_takes_the_day_the_page_states_on_its_own_clock(
 def test_a_utc_declaration_stays_utc_without_a_neighbouring_local_day(body: str) -> None:
     found = resolve_published(structured=[("jsonld", "2022-11-06T23:00:00Z")], tree=_page(body), fetched_at=NOW)
     assert found.local_isoformat() == "2022-11-06T23:00:00+00:00"
+
+
+def test_a_zoneless_time_on_the_same_second_gives_the_publishers_clock() -> None:
+    """Twin Cities: JSON-LD says 05:30:59 UTC on 9 November; the byline's <time> says 23:30:59 without a zone,
+    the same second six hours earlier: the story is from 8 November on a UTC-6 clock."""
+    page = _page("<time datetime='2023-11-08 23:30:59'>November 8, 2023 at 11:30 p.m.</time>")
+    found = resolve_published(structured=[("jsonld", "2023-11-09T05:30:59Z")], tree=page, fetched_at=NOW)
+    assert found.value == datetime(2023, 11, 9, 5, 30, 59, tzinfo=UTC)
+    assert found.local_isoformat() == "2023-11-08T23:30:59-06:00"
+    # Another second is another moment (a related story's time): no clock is read from it.
+    other = _page("<time datetime='2023-11-08 23:31:12'>November 8, 2023</time>")
+    unmoved = resolve_published(structured=[("jsonld", "2023-11-09T05:30:59Z")], tree=other, fetched_at=NOW)
+    assert unmoved.local_isoformat() == "2023-11-09T05:30:59+00:00"
+
+
+def test_the_day_the_page_shows_and_a_second_declaration_outvote_a_lone_declared_date() -> None:
+    """A republished page keeps its old JSON-LD datePublished; its byline and article:published_time agree on
+    the day it now stands under."""
+    page = _page("<div class='post-date'>6. November 2023</div>")
+    structured = [("jsonld", "2023-11-03T10:25:56+00:00"), ("meta:article:published_time", "2023-11-06T15:25:00+01:00")]
+    found = resolve_published(structured=structured, tree=page, fetched_at=NOW)
+    assert found.source == "meta:article:published_time"
+    assert found.local_isoformat() == "2023-11-06T15:25:00+01:00"
+
+
+def test_a_seconded_declared_date_stands_against_a_shown_update_day() -> None:
+    """Vox shows its update's day, which sailthru.date repeats; JSON-LD and article:published_time agree on the
+    first publication, and it stands."""
+    page = _page("<time class='c-byline__item' datetime='2018-07-24T18:15:58+00:00'>Jul 24, 2018, 2:15pm EDT</time>")
+    structured = [
+        ("jsonld", "2017-12-15T08:50:02-05:00"),
+        ("meta:article:published_time", "2017-12-15T08:50:02-05:00"),
+        ("meta:sailthru.date", "2018-07-24"),
+    ]
+    found = resolve_published(structured=structured, tree=page, fetched_at=NOW)
+    assert (found.source, found.local_isoformat()) == ("jsonld", "2017-12-15T08:50:02-05:00")
 
 
 def test_a_header_today_far_from_the_instant_is_not_the_publishers_day() -> None:
