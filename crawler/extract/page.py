@@ -4,6 +4,7 @@ microdata/RDFa dates; and the choice of title and language from those declaratio
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -149,24 +150,50 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
     giving way to the on-page <h1> they contain. A title cut short ("…") is used only when no other is whole."""
     site = page.meta.get("og:site_name") or (page.jsonld.publisher if page.jsonld else None)
     domain = domain_name(page.url)
+    # A blog sets its name in the only <h1> and the post's in the <title>: "Post | Blog", "Blog » Post".
+    site_h1 = page.h1[0] if len(page.h1) == 1 and page.title_tag and _headline_beside(page.title_tag, page.h1[0]) else None
     candidates = [
         (source, value)
         for source, value in (
             ("jsonld", page.jsonld.headline if page.jsonld else None),
             ("meta:og:title", page.meta.get("og:title")),
             ("meta:twitter:title", page.meta.get("twitter:title")),
-            ("h1", _lone_h1(page, site)),
+            ("h1", None if site_h1 else _lone_h1(page, site)),
             ("title", page.title_tag),
         )
         if value
     ]
     whole = [(source, value) for source, value in candidates if not _TRUNCATED.search(value)]
     for source, value in whole + [pair for pair in candidates if pair not in whole]:
+        if source == "title" and site_h1:
+            value = _headline_beside(value, site_h1) or value
         cleaned = strip_site_name(fold_whitespace(value), site, domain)
         if cleaned:
             headline = on_page_headline(cleaned, page.h1) or _only_h1_within(cleaned, page.h1)
             return (headline, "h1") if headline else (cleaned, source)
     return None, "none"
+
+
+def _headline_beside(title: str, h1: str) -> str | None:
+    """The part of a <title> before the <h1>, when the <h1> is a short label standing as a whole separator-
+    delimited segment after a longer one, or None.
+
+    "Was ist Virales Marketing? | DimidoBlog" with <h1>DimidoBlog</h1>: a blog sets its name in the <h1> and
+    the post's in the <title> ("Post : Blog | Tagline" loses the tagline too). An <h1> leading the <title>, or
+    longer than what precedes it, is the headline ("Headline – Blog", "News - Elder: Aus dem Ghetto…").
+    """
+    title = fold_whitespace(title)
+    key = headline_key(h1)
+    words = len(_WORD.findall(key))
+    if not words or words > MAX_LABEL_WORDS:
+        return None
+    separators = list(_TITLE_SEPARATORS.finditer(title))
+    for before, after in itertools.pairwise(separators + [None]):
+        segment = title[before.end() : after.start() if after else len(title)]
+        headline = title[: before.start()].strip()
+        if headline_key(segment) == key and len(_WORD.findall(headline_key(headline))) > words:
+            return headline
+    return None
 
 
 def _lone_h1(page: PageMeta, site: str | None) -> str | None:

@@ -30,6 +30,19 @@ def test_a_short_label_h1_stays_when_the_title_is_only_the_site_name() -> None:
     assert choose_title(page) == ("Ceasefire talks", "h1")
 
 
+def test_a_blog_name_in_the_only_h1_gives_the_title_before_it() -> None:
+    """Old blogs set their name as the <h1> and the post's title in the <title>, before that name."""
+    page = PageMeta(title_tag="Was ist Virales Marketing? | DimidoBlog", h1=["DimidoBlog"])
+    assert choose_title(page) == ("Was ist Virales Marketing?", "title")
+    page = PageMeta(title_tag="Das vermutlich schwulste Musikvideo : Krimiblog-Archiv | Gegründet 2005", h1=["Krimiblog-Archiv"])
+    assert choose_title(page) == ("Das vermutlich schwulste Musikvideo", "title")
+    # An <h1> leading the <title>, or longer than the part before it, is the headline itself.
+    page = PageMeta(title_tag="Einmal zahlen, alles lesen – steinhau", h1=["Einmal zahlen, alles lesen"])
+    assert choose_title(page) == ("Einmal zahlen, alles lesen", "h1")
+    page = PageMeta(title_tag="News - Elder: Aus dem Ghetto nach Augusta", h1=["Elder: Aus dem Ghetto nach Augusta"])
+    assert choose_title(page) == ("Elder: Aus dem Ghetto nach Augusta", "h1")
+
+
 def test_a_title_part_that_spells_the_domain_is_the_site_name() -> None:
     url = "https://www.timesofisrael.com/liveblog-entry/story/"
     page = PageMeta(title_tag="Hamas delegation lands in Moscow for talks | The Times of Israel", url=url)
