@@ -43,17 +43,26 @@ _AUTHOR_LABEL = re.compile(
 )
 MAX_TWITTER_LABELS = 4
 # Meta tags that name the author, most common first. article:author is often a profile URL (dropped below).
-AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author", "vr:author", "byl")
+AUTHOR_META = (
+    *("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author", "vr:author", "byl"),
+    # trafilatura's other author meta names (plugins and CMSs: Shareaholic, Dublin Core spellings, Adobe).
+    *("authors", "creator", "dc:creator", "dc.creator.aut", "dcterms.creator", "dcterms.creator.aut", "dcsext.author"),
+    *("atc-metaauthor", "rbauthors", "shareaholic:article_author_name"),
+)
 # Elements that mark the author in markup: rel=author, itemprop=author, "byline"/"author" classes, ids and test
 # ids (React sites: data-testid="prism-byline"), in any case ("FeatureByline", "ArticleAuthor": the substrings
-# leave the first letter out). The first <h1> comes along, in document order (an XPath union is ordered), to
+# leave the first letter out), and links to an author's page (/author/, /autor/: bylines with no mark of their
+# own still link the name to the author's archive). The first <h1> comes along, in document order (an XPath union is ordered), to
 # tell the bylines under the headline from those above it. Selecting attributes and stepping to their element
 # is a quarter of the cost of testing every element's attributes (//*[contains(@class, ...) or ...]) in libxml2.
 _BYLINE_XPATH = etree.XPath(
     "//@class[contains(., 'uthor') or contains(., 'yline')]/..|//@rel[. = 'author']/.."
-    "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or . = 'author']/..|(//h1)[1]|//author"
+    "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or contains(., 'uthor')]/..|(//h1)[1]|//author"
+    "|//a/@href[contains(., '/author/') or contains(., '/autor/') or contains(., '/authors/')]/.."
     "|//@data-testid[contains(., 'yline') or contains(., 'uthor')]/.."
 )
+# The marks _BYLINE_XPATH looks for in an element's own attributes.
+_AUTHOR_MARK = re.compile(r"uthor|yline", re.IGNORECASE)
 # Everything up to the last "by" of a byline ("Posted on <date> by <name>").
 _LAST_BY = re.compile(rf".*\b(?:{BY_WORDS})\s+", re.IGNORECASE | re.DOTALL)
 # Marked elements that hold no visible byline (<link rel="author">, <meta itemprop="author">).
@@ -142,6 +151,7 @@ def _visible_byline(tree: HtmlElement) -> list[str]:
         found = _BYLINE_XPATH(tree)
     except etree.XPathError:
         return []
+    found = _without_links_inside_bylines(found)
     headline = next((index for index, element in enumerate(found) if element.tag == "h1"), -1)
     candidates = found[headline + 1 :] + found[: max(headline, 0)]
     candidates = [element for element in candidates if element.tag not in _NOT_SHOWN]
@@ -159,6 +169,23 @@ def _visible_byline(tree: HtmlElement) -> list[str]:
             if names:
                 return names
     return []
+
+
+def _without_links_inside_bylines(found: list[HtmlElement]) -> list[HtmlElement]:
+    """FOUND without the links to authors' pages that sit inside another found element: such a link is one
+    of a byline's names ("Por <a>Isabel Caro</a>, <a>Rocío Latorre</a> y …"), and the byline is read whole."""
+    marked = {id(element) for element in found}
+    return [
+        element
+        for element in found
+        if not _only_linked(element) or not any(id(ancestor) in marked for ancestor in element.iterancestors())
+    ]
+
+
+def _only_linked(element: HtmlElement) -> bool:
+    """ELEMENT was found for its link to an author's page, not for a mark of its own."""
+    marks = f"{element.get('class') or ''} {element.get('id') or ''} {element.get('itemprop') or ''} {element.get('rel') or ''}"
+    return element.tag == "a" and not _AUTHOR_MARK.search(marks)
 
 
 def _after_last_by(content: str) -> str:

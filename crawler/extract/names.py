@@ -90,7 +90,7 @@ def split_names(value: str) -> list[str]:
     names: list[str] = []
     parts = [person for part in _NAME_SEPARATORS.split(text) for person in _split_hebrew_and(part)]
     for part in parts:
-        unlabelled = _LEADING_CONJUNCTION.sub("", _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•()[]\"'")))
+        unlabelled = _LEADING_CONJUNCTION.sub("", _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•~*»›()[]\"'")))
         name = unlabelled.strip(" .,-–—:")
         if _ABBREVIATED_END.search(name) and unlabelled.rstrip(" ,-–—:").endswith("."):
             name += "."

@@ -212,6 +212,7 @@ def test_a_twitter_card_labelled_written_by_names_the_author() -> None:
         ("admin", []),  # the CMS account, not a person
         ("Organization for Transformative Works", ["Organization for Transformative Works"]),
         ("By Glen Owen And Brendan Carlin For The Mail On Sunday", ["Glen Owen", "Brendan Carlin"]),
+        (" ~ Cem Basman", ["Cem Basman"]),  # a theme's separator before the name
     ],
 )
 def test_what_is_not_part_of_a_name_is_dropped(field: str, names: list[str]) -> None:
@@ -279,3 +280,33 @@ def test_an_author_meta_tag_written_once_per_author_gives_every_author() -> None
     tree = lxml_html.fromstring(page_html)
     expected = (["Jessica Holly", "Gail Levy"], "meta:parsely-author")
     assert choose_authors(read_page_meta(tree, "https://wsvn.com/news/a/"), tree) == expected
+
+
+def test_the_link_to_an_authors_page_under_the_headline_is_the_byline() -> None:
+    """Unmarked bylines still link the name to the author's page (/autor/, /author/); such links in the related
+    stories further down name other articles' authors."""
+    page_html = """<html><body><div id="logo">Achse</div><h1>Bericht zur Coronalage</h1>
+    <div class="teaser_text_meta"><a href="/autor/frank_g">Gunter Frank</a> / 22.04.2020 / 06:15</div>
+    <p>Paragraph one of the story, long enough to be text.</p>
+    <div class="teaser_blog"><a href="/autor/mueller_h">Hans Müller</a> / 03.11.2021</div></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Gunter Frank"], "byline")
+
+
+def test_author_links_inside_a_marked_byline_are_read_together() -> None:
+    page_html = """<html><body><h1>La agenda</h1>
+    <div class="article-byline">Por <a href="/autor/ic">Isabel Caro</a>, <a href="/autor/rl">Rocío Latorre</a>
+    y <a href="/autor/jmw">José Miguel Wilson</a></div><p>Paragraph one of the story, long enough.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    names, source = choose_authors(read_page_meta(tree, "https://example.org/a"), tree)
+    assert (names, source) == (["Isabel Caro", "Rocío Latorre", "José Miguel Wilson"], "byline")
+
+
+def test_plugin_author_meta_names_are_read() -> None:
+    page_html = """<html><head><meta name="shareaholic:article_author_name" content="Wolfgang Michal">
+    </head><body><h1>Publizistische Sorgfaltspflicht</h1><p>Paragraph one of the story.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (
+        ["Wolfgang Michal"],
+        "meta:shareaholic:article_author_name",
+    )
