@@ -58,7 +58,7 @@ AUTHOR_META = (
 _BYLINE_XPATH = etree.XPath(
     "//@class[contains(., 'uthor') or contains(., 'yline')]/..|//@rel[. = 'author']/.."
     "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or contains(., 'uthor')]/..|(//h1)[1]|//author"
-    "|//a/@href[contains(., '/author/') or contains(., '/autor/') or contains(., '/authors/')]/.."
+    "|//a/@href[contains(., '/author/') or contains(., '/autor/') or contains(., '/authors/') or contains(., '/profil/')]/.."
     "|//@data-testid[contains(., 'yline') or contains(., 'uthor')]/.."
 )
 # The marks _BYLINE_XPATH looks for in an element's own attributes.

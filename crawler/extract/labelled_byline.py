@@ -26,7 +26,10 @@ _BYLINE_LABELS = (
 )
 # ... or a short phrase ending in "by" ("Eine Kolumne von", "A column by"), unless it credits a picture.
 _PHRASE_BY = r"(?:[^\W\d]+\s+){1,2}(?:von|by|par|por|door)\s"
-_LABEL_AT_START = re.compile(r"\s*(?:" + "|".join([*(re.escape(label) for label in _BYLINE_LABELS), _PHRASE_BY]) + ")")
+# A dash or bar may set the byline off from a date before it in the same text ("05.02.2020 - Redaktion: …").
+_LABEL_AT_START = re.compile(
+    r"[\s\-–—|·•]*(?P<label>" + "|".join([*(re.escape(label) for label in _BYLINE_LABELS), _PHRASE_BY]) + ")"
+)
 _PICTURE_CREDIT = re.compile(r"foto|photo|bild|illustration|image|video|grafik|karte|map|icon|theme|powered|design", re.IGNORECASE)
 # A word of four letters or more ending a sentence is not in a name ("ThemeGrill. Bereitgestellt").
 _NOT_IN_A_NAME = re.compile(r"\w{4,}\.(?:\s|$)")
@@ -59,9 +62,9 @@ def labelled_byline(tree: HtmlElement) -> list[str]:
         if (label := _LABEL_AT_START.match(text)) is not None
     )
     for _text, element, label in itertools.islice(labelled, MAX_LABELLED_TEXTS):
-        if _in_credits_or_chrome(element) or _PICTURE_CREDIT.search(label.group(0)):
+        if _in_credits_or_chrome(element) or _PICTURE_CREDIT.search(label["label"]):
             continue
-        word = label.group(0).strip()
+        word = label["label"].strip()
         rest = ""
         for container in (element, element.getparent()):
             content = fold_whitespace(" ".join(container.itertext())) if container is not None else ""
@@ -79,7 +82,7 @@ def _texts_in_order(tree: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
     """The shown text nodes under the headline (from the top of the body without one), in document order,
     with the element each one is shown in (a tail belongs to its element's parent); a screen's worth of them.
     libxml2 picks them: walking the elements from Python costs a millisecond a page."""
-    headline = next(tree.iter("h1"), None)
+    headline = next((h1 for h1 in tree.iter("h1") if not _blank(h1)), None)  # an empty <h1> holds a logo
     try:
         texts = _TEXTS_AFTER(headline) if headline is not None else _TEXTS_IN_BODY(tree)
     except etree.XPathError:
@@ -90,6 +93,10 @@ def _texts_in_order(tree: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
             element = element.getparent()
         if element is not None:
             yield str(text), element
+
+
+def _blank(element: HtmlElement) -> bool:
+    return not any(piece.strip() for piece in element.itertext())
 
 
 def _a_full_name(name: str) -> bool:

@@ -68,6 +68,8 @@ _TRAILING_WEEKDAY = re.compile(
 _CREDENTIAL = re.compile(r"^(?:M\.?A|M\.?D|Ph\.?D|MPH|RN|M\.?S|MSc|MBA|DDS|BSc|LLM|FACP)\.?$")
 # Lower-case words that belong inside names ("Ursula von der Leyen", "Ana de Armas", "Omar al Bashir").
 NAME_PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "del", "della", "di", "du", "la", "le", "bin", "ibn", "al", "el", "ten", "ter", "y"})
+# A role or affiliation in brackets after a name ("Eberhard Fuhr (Pressesprecher des EJW)", "Anna Roth (dpa)").
+_TRAILING_PARENTHESIS = re.compile(r"(?<=\S)\s+\([^()]*\)?\s*$")
 # E-mail addresses, URLs and social handles written beside a name ("Williams Perdomo @wperdomod").
 _EMAIL_OR_URL = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+|(?<!\S)@\w+", re.IGNORECASE)
 # A name ending in an initial or a generational suffix keeps its full stop ("Joe S.", "Perry Bacon Jr.").
@@ -90,6 +92,7 @@ def split_names(value: str) -> list[str]:
     names: list[str] = []
     parts = [person for part in _NAME_SEPARATORS.split(text) for person in _split_hebrew_and(part)]
     for part in parts:
+        part = _TRAILING_PARENTHESIS.sub("", part)
         unlabelled = _LEADING_CONJUNCTION.sub("", _BYLINE_PREFIX.sub("", part.strip(" \t-–—:·•~*»›()[]\"'")))
         name = unlabelled.strip(" .,-–—:")
         if _ABBREVIATED_END.search(name) and unlabelled.rstrip(" ,-–—:").endswith("."):

@@ -213,6 +213,8 @@ def test_a_twitter_card_labelled_written_by_names_the_author() -> None:
         ("Organization for Transformative Works", ["Organization for Transformative Works"]),
         ("By Glen Owen And Brendan Carlin For The Mail On Sunday", ["Glen Owen", "Brendan Carlin"]),
         (" ~ Cem Basman", ["Cem Basman"]),  # a theme's separator before the name
+        ("Eberhard Fuhr (Pressesprecher des EJW)", ["Eberhard Fuhr"]),  # a role in brackets after the name
+        ("Anna Roth (dpa)", ["Anna Roth"]),
     ],
 )
 def test_what_is_not_part_of_a_name_is_dropped(field: str, names: list[str]) -> None:
@@ -310,3 +312,11 @@ def test_plugin_author_meta_names_are_read() -> None:
         ["Wolfgang Michal"],
         "meta:shareaholic:article_author_name",
     )
+
+
+def test_a_label_set_off_by_a_dash_under_an_empty_logo_h1_is_read() -> None:
+    page_html = """<html><body><h1><img src="/logo.png"></h1><nav><a href="/">Start</a></nav>
+    <h1>Woman sees a car stop</h1><div>yas! <span>| By </span><a href="/u/7">Cara Stiles</a> | April 13, 2020</div>
+    <p>Paragraph one of the story, long enough to be text.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Cara Stiles"], "byline:label")
