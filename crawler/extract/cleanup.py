@@ -1,5 +1,6 @@
-"""Line-level cleanup of an extracted body: photo credits and captions, gallery counters, comment and
-newsletter teasers, "read also" lines, and the trailing list of other headlines that generic extraction keeps."""
+"""Line-level cleanup of an extracted body: photo credits and captions, gallery counters, slideshows of other
+stories ("1/50 …"), empty table rows, comment and newsletter teasers, "read also" lines, and the trailing list
+of other headlines that generic extraction keeps."""
 
 from __future__ import annotations
 
@@ -118,6 +119,12 @@ _PROSE_END = re.compile(r"[.!?。؟…\"'”»״)]\s*$")
 # Sentence-final punctuation proper: a headline may end with a closing quote, a sentence in a list ends so.
 _STOP_END = re.compile(r"[.!?。؟…:;]\s*$")
 _SENTENCE_END = re.compile(r"[.!?。؟…:;\"'”»״)]\s*$")
+# A table row with no text left in it ("|  |  |  |"), as trafilatura writes a layout table's empty cells.
+_EMPTY_ROW = re.compile(r"^[|\s]+$")
+# A slideshow's captions, each after its counter ("- 1/50 United goin down …", "2/50 Star Wars boosts …"):
+# a gallery of other stories set into the article. An article's own list numbers its items "1." or "1)".
+_SLIDE_COUNTER = re.compile(r"^[-•*\s]*(\d{1,3})\s*/\s*(\d{1,3})\s")
+MIN_SLIDES = 3
 _EDGE_PUNCTUATION = " .,;:!?…\"'«»“”„-–—|>"
 
 
@@ -214,6 +221,7 @@ def clean_lines(text: str, *, link_texts: LinkTexts | None = None) -> str:
                 kept.pop()
             continue
         kept.append(line)
+    kept = _drop_slideshows([line for line in kept if not _EMPTY_ROW.match(line)])
     kept = _drop_link_runs(kept, links)
     kept = _cut_trailing_block(kept, links)
     return "\n".join(kept)
@@ -244,6 +252,36 @@ def _drop_link_runs(lines: list[str], links: LinkTexts) -> list[str]:
         kept.append(lines[index])
         index += 1
     return kept
+
+
+def _drop_slideshows(lines: list[str]) -> list[str]:
+    """Drop runs of slideshow captions counted "k/N" in order (at least MIN_SLIDES of one slideshow), and the
+    gallery's short title lines right above them ("Business news in pictures", sometimes written twice)."""
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        end = index
+        while end < len(lines) and _next_slide(lines[end - 1] if end > index else None, lines[end]):
+            end += 1
+        if end - index >= MIN_SLIDES:
+            while kept and len(kept[-1]) <= MAX_LIST_TITLE_CHARS and _is_headline_like(kept[-1]) and len(kept) > 1:
+                kept.pop()
+            index = end
+            continue
+        kept.append(lines[index])
+        index += 1
+    return kept
+
+
+def _next_slide(previous: str | None, line: str) -> bool:
+    """LINE is a slide caption, and the one after PREVIOUS in the same slideshow when there is a previous."""
+    counter = _SLIDE_COUNTER.match(line)
+    if counter is None or not 0 < int(counter[1]) <= int(counter[2]):
+        return False
+    if previous is None:
+        return True
+    before = _SLIDE_COUNTER.match(previous)
+    return before is not None and (int(before[1]) + 1, before[2]) == (int(counter[1]), counter[2])
 
 
 def _cut_trailing_block(lines: list[str], links: LinkTexts) -> list[str]:

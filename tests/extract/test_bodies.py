@@ -151,6 +151,18 @@ def test_a_sentence_starting_like_a_teaser_stays() -> None:
     assert clean_lines(line) == line
 
 
+def test_a_slideshow_of_other_stories_and_empty_table_rows_are_dropped() -> None:
+    """A gallery set into the article ("Business news in pictures", captions counted 1/50, 2/50, ...) is other
+    stories; a layout table's empty cells leave rows of bars."""
+    paragraph = "The delegation met the foreign minister in Moscow on Monday, the ministry said in a statement."
+    slides = "\n".join(f"- {n}/50 Headline number {n} Text of another story about markets." for n in range(1, 6))
+    text = f"{paragraph}\nBusiness news in pictures\nBusiness news in pictures\n{slides}\n6. Mini bars lose money\n|  |  |  |"
+    assert clean_lines(text) == f"{paragraph}\n6. Mini bars lose money"
+    # Two counters, or counters out of order, are not a slideshow: a score or a date stays.
+    kept = f"{paragraph}\n- 1/2 cup of flour\n- 2/2 cups of milk"
+    assert clean_lines(kept) == kept
+
+
 # ---------------------------------------------------------------------------------------------------------
 # 3c: the body only in the page's embedded JSON
 
