@@ -146,23 +146,26 @@ def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
 
 
 def choose_title(page: PageMeta) -> tuple[str | None, str]:
-    """The headline and where it came from: declared titles in order of trust, each without the site's name,
-    giving way to the on-page <h1> they contain. A title cut short ("…") is used only when no other is whole."""
+    """The headline and where it came from: the page's only <h1> when it is a headline that differs from
+    what the page declares (see _shown_headline), else declared titles in order of trust, each without the
+    site's name, giving way to the on-page <h1> they contain. A title cut short ("…") is used only when no other
+    is whole."""
     site = page.meta.get("og:site_name") or (page.jsonld.publisher if page.jsonld else None)
     domain = domain_name(page.url)
     # A blog sets its name in the only <h1> and the post's in the <title>: "Post | Blog", "Blog » Post".
     site_h1 = page.h1[0] if len(page.h1) == 1 and page.title_tag and _headline_beside(page.title_tag, page.h1[0]) else None
-    candidates = [
-        (source, value)
-        for source, value in (
-            ("jsonld", page.jsonld.headline if page.jsonld else None),
-            ("meta:og:title", page.meta.get("og:title")),
-            ("meta:twitter:title", page.meta.get("twitter:title")),
-            ("h1", None if site_h1 else _lone_h1(page, site)),
-            ("title", page.title_tag),
-        )
-        if value
+    lone_h1 = None if site_h1 else _lone_h1(page, site)
+    declared = [
+        ("jsonld", page.jsonld.headline if page.jsonld else None),
+        ("meta:og:title", page.meta.get("og:title")),
+        ("meta:twitter:title", page.meta.get("twitter:title")),
     ]
+    titles = [value for _source, value in declared if value] + ([page.title_tag] if page.title_tag else [])
+    shown = _shown_headline(lone_h1, titles, site, domain)
+    if shown and titles and headline_key(strip_site_name(fold_whitespace(titles[0]), site, domain)) == headline_key(shown):
+        shown = None  # the most trusted declaration says the same: it keeps its source
+    ordered = (("h1", shown), *declared, ("h1", lone_h1), ("title", page.title_tag))
+    candidates = [(source, value) for source, value in ordered if value]
     whole = [(source, value) for source, value in candidates if not _TRUNCATED.search(value)]
     for source, value in whole + [pair for pair in candidates if pair not in whole]:
         if source == "title" and site_h1:
@@ -172,6 +175,23 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
             headline = on_page_headline(cleaned, page.h1) or _only_h1_within(cleaned, page.h1)
             return (headline, "h1") if headline else (cleaned, source)
     return None, "none"
+
+
+def _shown_headline(h1: str | None, declared: list[str], site: str | None, domain: str | None) -> str | None:
+    """The page's only <h1>, of a headline's length, as the headline before what the page declares: the <h1> is
+    what readers see, a declared title is often rewritten for search engines and social cards. Not when the
+    <h1> holds a declared title and more: then its markup took in a byline or a logo's text beside it."""
+    if not h1 or len(_WORD.findall(headline_key(h1))) < MIN_H1_WITHIN_WORDS:
+        return None
+    plain_site = site.translate(_PLAIN_PUNCTUATION) if site else None
+    if _names_site(h1.translate(_PLAIN_PUNCTUATION), plain_site, domain):
+        return None  # the masthead: the site's name and motto ("El Mostrador, el primer diario digital de Chile.")
+    key = headline_key(h1)
+    for value in declared:
+        title_key = headline_key(strip_site_name(fold_whitespace(value), site, domain))
+        if title_key and title_key != key and title_key in key:
+            return None  # the <h1> took in more around the headline
+    return h1
 
 
 def _headline_beside(title: str, h1: str) -> str | None:

@@ -85,7 +85,21 @@ def test_a_declared_title_typed_in_ascii_gives_way_to_the_h1_the_reader_sees() -
 def test_the_only_h1_inside_a_declared_title_with_added_words_is_the_headline() -> None:
     page = PageMeta(meta={"og:title": "Receita de Sequilho com Chocolate Amargo"}, h1=["Sequilho com Chocolate Amargo"])
     assert choose_title(page) == ("Sequilho com Chocolate Amargo", "h1")
-    # A short <h1> is a label, and one with a word the title lacks is another text.
+    # A short <h1> is a label.
     assert choose_title(PageMeta(meta={"og:title": "SibenLab privacy policy"}, h1=["privacy policy"]))[1] == "meta:og:title"
+
+
+def test_the_only_h1_is_the_headline_before_a_declared_title_written_for_search_engines() -> None:
     page = PageMeta(meta={"og:title": "Wärmepumpe im Altbau - Wann es sich lohnt"}, h1=["Eignet sich eine Wärmepumpe im Altbau?"])
-    assert choose_title(page)[1] == "meta:og:title"
+    assert choose_title(page) == ("Eignet sich eine Wärmepumpe im Altbau?", "h1")
+    # An <h1> that holds the declared title and more took in a byline or a logo's text beside the headline.
+    page = PageMeta(meta={"og:title": "Anticorrupción decidirá si recurre"}, h1=["Anticorrupción decidirá si recurre Ultima Hora Mallorca"])
+    assert choose_title(page) == ("Anticorrupción decidirá si recurre", "meta:og:title")
+    # An <h1> that names the site is its masthead, not the story's headline.
+    page = PageMeta(
+        meta={"og:title": "Las trabas del Congreso", "og:site_name": "El Mostrador"},
+        h1=["El Mostrador, el primer diario digital de Chile."],
+    )
+    assert choose_title(page) == ("Las trabas del Congreso", "meta:og:title")
+    # A page that declares no title at all has its <h1>.
+    assert choose_title(PageMeta(h1=["A headline of several words"])) == ("A headline of several words", "h1")
