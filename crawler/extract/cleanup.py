@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml.html import HtmlElement
@@ -237,39 +238,35 @@ def _is_linked_headline(line: str, links: LinkTexts) -> bool:
 
 def _drop_link_runs(lines: list[str], links: LinkTexts) -> list[str]:
     """Drop runs of linked headlines (other stories) and the short title line right above each run."""
-    is_link = [_is_linked_headline(line, links) for line in lines]
-    kept: list[str] = []
-    index = 0
-    while index < len(lines):
-        end = index
-        while end < len(lines) and is_link[end]:
-            end += 1
-        if end - index >= MIN_LINK_RUN:
-            if kept and len(kept[-1]) <= MAX_LIST_TITLE_CHARS and _is_headline_like(kept[-1]) and len(kept) > 1:
-                kept.pop()
-            index = end
-            continue
-        kept.append(lines[index])
-        index += 1
-    return kept
+    return _drop_runs(lines, lambda _previous, line: _is_linked_headline(line, links), MIN_LINK_RUN, max_titles=1)
 
 
 def _drop_slideshows(lines: list[str]) -> list[str]:
     """Drop runs of slideshow captions counted "k/N" in order (at least MIN_SLIDES of one slideshow), and the
     gallery's short title lines right above them ("Business news in pictures", sometimes written twice)."""
+    return _drop_runs(lines, _next_slide, MIN_SLIDES, max_titles=2)
+
+
+def _drop_runs(lines: list[str], continues: Callable[[str | None, str], bool], min_run: int, *, max_titles: int) -> list[str]:
+    """LINES without each run of at least MIN_RUN lines where every line CONTINUES the one before it (the
+    first is asked with None), nor up to MAX_TITLES short headline-like lines right above a run (its title).
+    A run that stops short is kept whole: one starting inside it would stop at the same line."""
     kept: list[str] = []
     index = 0
     while index < len(lines):
         end = index
-        while end < len(lines) and _next_slide(lines[end - 1] if end > index else None, lines[end]):
+        while end < len(lines) and continues(lines[end - 1] if end > index else None, lines[end]):
             end += 1
-        if end - index >= MIN_SLIDES:
-            while kept and len(kept[-1]) <= MAX_LIST_TITLE_CHARS and _is_headline_like(kept[-1]) and len(kept) > 1:
+        if end - index >= min_run:
+            for _ in range(max_titles):
+                if not (kept and len(kept[-1]) <= MAX_LIST_TITLE_CHARS and _is_headline_like(kept[-1]) and len(kept) > 1):
+                    break
                 kept.pop()
             index = end
             continue
-        kept.append(lines[index])
-        index += 1
+        end = max(end, index + 1)
+        kept.extend(lines[index:end])
+        index = end
     return kept
 
 
