@@ -26,7 +26,7 @@ _BYLINE_LABELS = (
 )
 # ... or a short phrase ending in "by" ("Eine Kolumne von", "A column by"), unless it credits a picture.
 _PHRASE_BY = r"(?:[^\W\d]+\s+){1,2}(?:von|by|par|por|door)\s"
-# A dash or bar may set the byline off from a date before it in the same text ("05.02.2020 - Redaktion: …").
+# A dash or bar may set the byline off from what precedes it in the same text ("| By Cara Stiles").
 _LABEL_AT_START = re.compile(
     r"[\s\-–—|·•]*(?P<label>" + "|".join([*(re.escape(label) for label in _BYLINE_LABELS), _PHRASE_BY]) + ")"
 )

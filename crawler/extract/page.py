@@ -153,23 +153,20 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
     site = page.meta.get("og:site_name") or (page.jsonld.publisher if page.jsonld else None)
     domain = domain_name(page.url)
     # A blog sets its name in the only <h1> and the post's in the <title>: "Post | Blog", "Blog » Post".
-    site_h1 = page.h1[0] if len(page.h1) == 1 and page.title_tag and _headline_beside(page.title_tag, page.h1[0]) else None
-    lone_h1 = None if site_h1 else _lone_h1(page, site)
+    beside_h1 = _headline_beside(page.title_tag, page.h1[0]) if len(page.h1) == 1 and page.title_tag else None
+    lone_h1 = None if beside_h1 else _lone_h1(page, site)
     declared = [
         ("jsonld", page.jsonld.headline if page.jsonld else None),
         ("meta:og:title", page.meta.get("og:title")),
         ("meta:twitter:title", page.meta.get("twitter:title")),
     ]
     titles = [value for _source, value in declared if value] + ([page.title_tag] if page.title_tag else [])
-    shown = _shown_headline(lone_h1, titles, site, domain)
-    if shown and titles and headline_key(strip_site_name(fold_whitespace(titles[0]), site, domain)) == headline_key(shown):
-        shown = None  # the most trusted declaration says the same: it keeps its source
-    ordered = (("h1", shown), *declared, ("h1", lone_h1), ("title", page.title_tag))
+    ordered = (("h1", _shown_headline(lone_h1, titles, site, domain)), *declared, ("h1", lone_h1), ("title", page.title_tag))
     candidates = [(source, value) for source, value in ordered if value]
     whole = [(source, value) for source, value in candidates if not _TRUNCATED.search(value)]
     for source, value in whole + [pair for pair in candidates if pair not in whole]:
-        if source == "title" and site_h1:
-            value = _headline_beside(value, site_h1) or value
+        if source == "title" and beside_h1:
+            value = beside_h1
         cleaned = strip_site_name(fold_whitespace(value), site, domain)
         if cleaned:
             headline = on_page_headline(cleaned, page.h1) or _only_h1_within(cleaned, page.h1)
@@ -180,17 +177,18 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
 def _shown_headline(h1: str | None, declared: list[str], site: str | None, domain: str | None) -> str | None:
     """The page's only <h1>, of a headline's length, as the headline before what the page declares: the <h1> is
     what readers see, a declared title is often rewritten for search engines and social cards. Not when the
-    <h1> holds a declared title and more: then its markup took in a byline or a logo's text beside it."""
+    <h1> holds a declared title and more: then its markup took in a byline or a logo's text beside it. Nor when
+    the most trusted declared title says the same: that title keeps its source."""
     if not h1 or len(_WORD.findall(headline_key(h1))) < MIN_H1_WITHIN_WORDS:
         return None
     plain_site = site.translate(_PLAIN_PUNCTUATION) if site else None
     if _names_site(h1.translate(_PLAIN_PUNCTUATION), plain_site, domain):
         return None  # the masthead: the site's name and motto ("El Mostrador, el primer diario digital de Chile.")
     key = headline_key(h1)
-    for value in declared:
+    for rank, value in enumerate(declared):
         title_key = headline_key(strip_site_name(fold_whitespace(value), site, domain))
-        if title_key and title_key != key and title_key in key:
-            return None  # the <h1> took in more around the headline
+        if title_key and title_key in key and (title_key != key or rank == 0):
+            return None
     return h1
 
 
