@@ -3,10 +3,12 @@ microdata/RDFa dates; and the choice of title and language from those declaratio
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -48,6 +50,10 @@ _MARKUP_DATE_NAMES = frozenset(PUBLISHED_MARKUP + MODIFIED_MARKUP)
 _MARKUP_DATE_XPATH = etree.XPath("//@content/..|//@datetime/..")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•›»]\s+")
 # The declared title continues (or starts) with a separator where the on-page headline stops (starts).
+# Class words of a kicker line inside the <h1>, in the languages of the sites that use them.
+_KICKER_CLASS = re.compile(r"kicker|overline|topline|roofline|dachzeile|spitzmarke|supertitle|pretitle|eyebrow", re.IGNORECASE)
+_LEADING_JOINER = re.compile(r"^[\s:|–—\-·•]+")
+_FEED_TYPE = re.compile(r"rss|atom", re.IGNORECASE)
 _TITLE_EDGE = re.compile(r"^\s*[|–—\-:·•/«»›]")
 # A kicker before the headline ends with a colon ("Analysis: Headline"); other separators before an <h1>'s
 # text mean the <h1> is the site's or section's name ("Story — Docs Site" with <h1>Docs Site</h1>).
@@ -98,6 +104,7 @@ class PageMeta:
     html_lang: str | None = None
     title_tag: str | None = None
     h1: list[str] = field(default_factory=list)
+    feed_titles: list[str] = field(default_factory=list)  # <link rel="alternate"> RSS/Atom titles: "Site » Feed"
     jsonld: JsonLdArticle | None = None
     jsonld_failures: int = 0
     url: str = ""
@@ -127,18 +134,37 @@ def read_page_meta(tree: HtmlElement, url: str) -> PageMeta:
             elif key in REPEATED_META and content not in page.repeated_meta.setdefault(key, [page.meta[key]]):
                 page.repeated_meta[key].append(content)
     for element in tree.iter("link"):
-        if (element.get("rel") or "").lower() == "canonical" and element.get("href"):
+        rel = (element.get("rel") or "").lower()
+        if rel == "canonical" and element.get("href") and page.canonical is None:
             page.canonical = join_url(url, element.get("href", "").strip())
-            break
+        elif rel == "alternate" and _FEED_TYPE.search(element.get("type") or "") and element.get("title"):
+            page.feed_titles.append(fold_whitespace(element.get("title", "")))
     page.html_lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
     title = tree.find(".//title")
     if title is not None:
         page.title_tag = fold_whitespace(title.text_content()) or None
-    page.h1 = [text for text in (fold_whitespace(h.text_content()) for h in tree.iter("h1")) if text]
+    page.h1 = [text for text in (_headline_text(h) for h in tree.iter("h1")) if text]
     scripts = [element.text or "" for element in tree.xpath(_SCRIPT_SELECTOR)]
     if scripts:
         page.jsonld, page.jsonld_failures = read_jsonld(scripts, url)
     return page
+
+
+def _headline_text(h1: HtmlElement) -> str:
+    """An <h1>'s text without the kicker set above or before the headline inside it (<span class="dachzeile">,
+    "article-heading__kicker", "roofline"): the kicker names the story's subject, the headline follows it.
+    Readers see the two as separate lines; the punctuation joining them for screen readers goes too."""
+    text = fold_whitespace(h1.text_content())
+    if not any(_is_kicker(element) for element in h1.iterdescendants()):
+        return text
+    headline = copy.deepcopy(h1)
+    for kicker in [element for element in headline.iterdescendants() if _is_kicker(element)]:
+        kicker.drop_tree()
+    return _LEADING_JOINER.sub("", fold_whitespace(headline.text_content())) or text
+
+
+def _is_kicker(element: HtmlElement) -> bool:
+    return isinstance(element.tag, str) and bool(_KICKER_CLASS.search(element.get("class") or ""))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -152,8 +178,10 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
     is whole."""
     site = page.meta.get("og:site_name") or (page.jsonld.publisher if page.jsonld else None)
     domain = domain_name(page.url)
+    feed_names = _feed_site_names(page.feed_titles)
     # A blog sets its name in the only <h1> and the post's in the <title>: "Post | Blog", "Blog » Post".
-    beside_h1 = _headline_beside(page.title_tag, page.h1[0]) if len(page.h1) == 1 and page.title_tag else None
+    names_site = functools.partial(_names_site, site=site, domain=domain, feed_names=feed_names)
+    beside_h1 = _headline_beside(page.title_tag, page.h1[0], names_site) if len(page.h1) == 1 and page.title_tag else None
     lone_h1 = None if beside_h1 else _lone_h1(page, site)
     declared = [
         ("jsonld", page.jsonld.headline if page.jsonld else None),
@@ -167,7 +195,7 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
     for source, value in whole + [pair for pair in candidates if pair not in whole]:
         if source == "title" and beside_h1:
             value = beside_h1
-        cleaned = strip_site_name(fold_whitespace(value), site, domain)
+        cleaned = strip_site_name(fold_whitespace(value), site, domain, feed_names)
         if cleaned:
             headline = on_page_headline(cleaned, page.h1) or _only_h1_within(cleaned, page.h1)
             return (headline, "h1") if headline else (cleaned, source)
@@ -192,13 +220,15 @@ def _shown_headline(h1: str | None, declared: list[str], site: str | None, domai
     return h1
 
 
-def _headline_beside(title: str, h1: str) -> str | None:
-    """The part of a <title> before the <h1>, when the <h1> is a short label standing as a whole separator-
-    delimited segment after a longer one, or None.
+def _headline_beside(title: str, h1: str, names_site: Callable[[str], bool]) -> str | None:
+    """The headline of a <title> that holds the <h1> as a whole separator-delimited segment, when the <h1> is a
+    short label and the headline is longer; else None.
 
-    "Was ist Virales Marketing? | DimidoBlog" with <h1>DimidoBlog</h1>: a blog sets its name in the <h1> and
-    the post's in the <title> ("Post : Blog | Tagline" loses the tagline too). An <h1> leading the <title>, or
-    longer than what precedes it, is the headline ("Headline – Blog", "News - Elder: Aus dem Ghetto…").
+    A blog sets its name in the <h1> and the post's in the <title>: "Was ist Virales Marketing? | DimidoBlog"
+    ("Post : Blog | Tagline" loses the tagline too). An <h1> longer than what precedes it is the headline
+    ("News - Elder: Aus dem Ghetto…"). An <h1> leading the <title> is the headline ("Headline – Blog"), unless
+    it spells the site's name (NAMES_SITE): "Four Years Remaining » Blog Archive » Interning of Small Integers"
+    on fouryears.eu, where the short labels between the blog's name and the post's go too.
     """
     title = fold_whitespace(title)
     key = headline_key(h1)
@@ -211,6 +241,12 @@ def _headline_beside(title: str, h1: str) -> str | None:
         headline = title[: before.start()].strip()
         if headline_key(segment) == key and len(_WORD.findall(headline_key(headline))) > words:
             return headline
+    if separators and headline_key(title[: separators[0].start()]) == key and names_site(h1):
+        rest = separators[1:]
+        while rest and len(_WORD.findall(headline_key(title[separators[0].end() : rest[0].start()]))) <= MAX_LABEL_WORDS:
+            separators, rest = rest, rest[1:]
+        headline = title[separators[0].end() :].strip()
+        return headline if len(_WORD.findall(headline_key(headline))) > words else None
     return None
 
 
@@ -269,22 +305,26 @@ def _only_h1_within(title: str, h1s: list[str]) -> str | None:
     return h1s[0] if set(words) <= set(_WORD.findall(headline_key(title))) else None
 
 
-def strip_site_name(title: str, site: str | None, domain: str | None = None) -> str:
+def strip_site_name(title: str, site: str | None, domain: str | None = None, feed_names: frozenset[str] = frozenset()) -> str:
     """'Headline | Site' -> 'Headline' when the trailing (or leading) part is the site's name: SITE, or a part
-    that spells the DOMAIN's name ("The Times of Israel" on timesofisrael.com, "Ynetnews" on ynetnews.com)."""
+    that spells the DOMAIN's name ("The Times of Israel" on timesofisrael.com, "Ynetnews" on ynetnews.com), or
+    one that names the site's feeds (FEED_NAMES, see _feed_site_names)."""
     separators = list(_TITLE_SEPARATORS.finditer(title))
     if not separators:
         return title
-    if _names_site(title[separators[-1].end() :], site, domain):
-        return title[: separators[-1].start()].strip()
-    if _names_site(title[: separators[0].start()], site, domain):
+    # The shortest tail that names the site: a site's name may hold a separator itself ("AOC media - Analyse
+    # Opinion Critique"), and a section may follow it ("Headline | CNN | Politics").
+    for separator in reversed(separators):
+        if _names_site(title[separator.end() :], site, domain, feed_names):
+            return title[: separator.start()].strip()
+    if _names_site(title[: separators[0].start()], site, domain, feed_names):
         return title[separators[0].end() :].strip()
     return title
 
 
-def _names_site(part: str, site: str | None, domain: str | None) -> bool:
+def _names_site(part: str, site: str | None, domain: str | None, feed_names: frozenset[str] = frozenset()) -> bool:
     key = normalize_for_match(part)
-    if site and normalize_for_match(site) in key:
+    if key in feed_names or (site and _holds_site_name(key, normalize_for_match(site))):
         return True
     if not domain:
         return False
@@ -293,6 +333,27 @@ def _names_site(part: str, site: str | None, domain: str | None) -> bool:
         return True
     # "The Times of Israel" spells timesofisrael; "Advertising on Jodel" is a headline that names jodel.com.
     return len(domain) >= MIN_DOMAIN_NAME_CHARS and domain in compact and 2 * len(domain) >= len(compact)
+
+
+def _feed_site_names(feed_titles: list[str]) -> frozenset[str]:
+    """The segments the site's feed titles share (match-normalised): blog engines title each feed with the
+    site's name, which pages without og:site_name give nowhere else ("Bibliothek 2.0 und mehr » Feed", "…
+    » Kommentar-Feed"). A <title> segment equal to one of them is the site's name, not the headline's. A
+    segment of one feed only may be the headline itself: the post's own comment feed is titled with it."""
+    counts = Counter(
+        key
+        for title in feed_titles
+        for key in {normalize_for_match(segment) for segment in _TITLE_SEPARATORS.split(title)}
+        if key
+    )
+    return frozenset(key for key, count in counts.items() if count >= 2)
+
+
+def _holds_site_name(key: str, site: str) -> bool:
+    """Whether a title's part is the site's name, with its motto or section after it ("AOC media - Analyse
+    Opinion Critique", "CNN | Politics") or a word around it: not a headline that mentions the site
+    ("Hochauflösende Schneekarten auf Gipfelbuch.ch")."""
+    return key.startswith(site) or (site in key and len(key) <= 2 * len(site))
 
 
 @functools.lru_cache(maxsize=4096)  # the outlet's names are compacted for every author name compared with them

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lxml import html as lxml_html
+
 from crawler.extract.article import extract_html
 from crawler.extract.jsonld import JsonLdArticle
-from crawler.extract.page import PageMeta, choose_title, domain_name, strip_site_name
+from crawler.extract.page import PageMeta, choose_title, domain_name, read_page_meta, strip_site_name
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 
@@ -55,6 +57,61 @@ def test_a_title_part_that_spells_the_domain_is_the_site_name() -> None:
     assert strip_site_name("Advertising on Jodel | Overview", None, "jodel") == "Advertising on Jodel | Overview"
     assert strip_site_name("Report on the talks | RT", None, domain_name("https://www.rt.com/news/1")) == "Report on the talks"
     assert strip_site_name("Report on the talks | Sport", None, "rt") == "Report on the talks | Sport"
+
+
+def test_a_site_name_holding_a_separator_or_followed_by_a_section_is_stripped_whole() -> None:
+    site = "AOC media - Analyse Opinion Critique"
+    assert strip_site_name(f"Pour le néolibéralisme, la retraite est un archaïsme | {site}", site) == (
+        "Pour le néolibéralisme, la retraite est un archaïsme"
+    )
+    assert strip_site_name("Ceasefire talks resume in Cairo | CNN | Politics", "CNN") == "Ceasefire talks resume in Cairo"
+    # A headline that mentions the site is not its name; the leading site name goes instead.
+    assert strip_site_name("gipfelbuch.ch - Outdoornews - Neue Schneekarten auf Gipfelbuch.ch", "gipfelbuch.ch") == (
+        "Outdoornews - Neue Schneekarten auf Gipfelbuch.ch"
+    )
+
+
+def test_the_name_the_site_gives_its_feeds_is_stripped_from_the_title() -> None:
+    feeds = ["Bibliothek 2.0 und mehr » Feed", "Bibliothek 2.0 und mehr » Kommentar-Feed"]
+    page = PageMeta(title_tag="Alles Neue macht der Mai | Bibliothek 2.0 und mehr", feed_titles=feeds)
+    assert choose_title(page) == ("Alles Neue macht der Mai", "title")
+    # The post's own comment feed repeats its headline: a segment of one feed only is not the site's name.
+    headline = "Viviane Obenauf – Staatsanwaltschaft hat Beweise vorgelegt"
+    feeds = ["Boxen » Feed", "Boxen » Kommentar-Feed", f"Boxen » {headline} Kommentar-Feed"]
+    assert choose_title(PageMeta(meta={"og:title": headline}, feed_titles=feeds)) == (headline, "meta:og:title")
+
+
+def test_feed_titles_are_read_from_alternate_links() -> None:
+    html = (
+        '<html><head><title>Post title here | Blog</title><link rel="alternate" type="application/rss+xml" title="Blog » Feed">'
+        '<link rel="alternate" hreflang="de" title="Deutsch"><link rel="canonical" href="/post"></head><body></body></html>'
+    )
+    page = read_page_meta(lxml_html.fromstring(html), "https://blog.example/post")
+    assert page.feed_titles == ["Blog » Feed"]
+    assert page.canonical == "https://blog.example/post"
+
+
+def test_a_blog_name_leading_the_title_as_the_only_h1_gives_the_post_title_after_it() -> None:
+    url = "https://fouryears.eu/2009/11/21/interning/"
+    title = "Four Years Remaining » Blog Archive » Interning of Small Integers in Python"
+    page = PageMeta(title_tag=title, h1=["Four Years Remaining"], url=url)
+    assert choose_title(page) == ("Interning of Small Integers in Python", "title")
+    # A leading <h1> that does not spell the site's name is the headline.
+    title = "Ben Wilson Surf - Point of Sail - Segelmacher, Surf und Kite Shop in Kiel"
+    page = PageMeta(title_tag=title, h1=["Ben Wilson Surf"], url="https://www.pointofsail-kiel.de/wilson")
+    assert choose_title(page) == ("Ben Wilson Surf", "h1")
+
+
+def test_a_kicker_inside_the_h1_is_not_part_of_the_headline() -> None:
+    html = (
+        '<html><body><h1><span class="dachzeile">Nach Corona-Lockerungen</span> <span class="headline">'
+        "Autohäuser rechnen mit langsamem Anlaufen</span></h1>"
+        '<h1><span class="article-heading__kicker">Klimaschutz</span><span class="visually-hidden">: </span>'
+        "<span>Bohren, bis es heiß wird</span></h1>"
+        '<h1><span class="kicker">Only a kicker</span></h1></body></html>'
+    )
+    page = read_page_meta(lxml_html.fromstring(html), "https://news.example/a")
+    assert page.h1 == ["Autohäuser rechnen mit langsamem Anlaufen", "Bohren, bis es heiß wird", "Only a kicker"]
 
 
 def test_domain_name_skips_generic_second_level_labels() -> None:
