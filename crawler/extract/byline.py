@@ -50,19 +50,20 @@ AUTHOR_META = (
     *("atc-metaauthor", "rbauthors", "shareaholic:article_author_name"),
 )
 # Elements that mark the author in markup: rel=author, itemprop=author, "byline"/"author" classes, ids and test
-# ids (React sites: data-testid="prism-byline"), in any case ("FeatureByline", "ArticleAuthor": the substrings
-# leave the first letter out), and links to an author's page (/author/, /autor/: bylines with no mark of their
+# ids (React sites: data-testid="prism-byline"), in any case ("FeatureByline", "ArticleAuthor": 'uthor' leaves the
+# first letter out; 'byline' is spelled whole, as "copyline" and "storyline" are no bylines), and links to an author's page (/author/, /autor/: bylines with no mark of their
 # own still link the name to the author's archive). The first <h1> comes along, in document order (an XPath union is ordered), to
 # tell the bylines under the headline from those above it. Selecting attributes and stepping to their element
 # is a quarter of the cost of testing every element's attributes (//*[contains(@class, ...) or ...]) in libxml2.
+_BYLINE_MARK = "contains(., 'uthor') or contains(., 'byline') or contains(., 'Byline') or contains(., 'ByLine') or contains(., 'BYLINE')"
 _BYLINE_XPATH = etree.XPath(
-    "//@class[contains(., 'uthor') or contains(., 'yline')]/..|//@rel[. = 'author']/.."
-    "|//@itemprop[contains(., 'author')]/..|//@id[contains(., 'yline') or contains(., 'uthor')]/..|(//h1)[1]|//author"
+    f"//@class[{_BYLINE_MARK}]/..|//@rel[. = 'author']/.."
+    f"|//@itemprop[contains(., 'author')]/..|//@id[{_BYLINE_MARK}]/..|(//h1)[1]|//author"
     "|//a/@href[contains(., '/author/') or contains(., '/autor/') or contains(., '/authors/') or contains(., '/profil/')]/.."
-    "|//@data-testid[contains(., 'yline') or contains(., 'uthor')]/.."
+    f"|//@data-testid[{_BYLINE_MARK}]/.."
 )
 # The marks _BYLINE_XPATH looks for in an element's own attributes.
-_AUTHOR_MARK = re.compile(r"uthor|yline", re.IGNORECASE)
+_AUTHOR_MARK = re.compile(r"uthor|byline", re.IGNORECASE)
 # Everything up to the last "by" of a byline ("Posted on <date> by <name>").
 _LAST_BY = re.compile(rf".*\b(?:{BY_WORDS})\s+", re.IGNORECASE | re.DOTALL)
 # Marked elements that hold no visible byline (<link rel="author">, <meta itemprop="author">).

@@ -320,3 +320,15 @@ def test_a_label_set_off_by_a_dash_under_an_empty_logo_h1_is_read() -> None:
     <p>Paragraph one of the story, long enough to be text.</p></body></html>"""
     tree = lxml_html.fromstring(page_html)
     assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Cara Stiles"], "byline:label")
+
+
+def test_a_class_that_only_ends_in_line_marks_no_byline() -> None:
+    """'byline' is read whole: a "clipboard-copyline" share button or a "storyline" box names nobody, and the
+    labelled byline further down is read instead."""
+    page_html = """<html><body><h1>Le ministre de la Santé sommé de démissionner</h1>
+    <div class="clipboard-copyline"><a class="clipboard-copyline__action-link" href="#">Copier</a></div>
+    <p>Paragraph one of the story, long enough to be text.</p>
+    <div class="node-block"><span class="block__label">Auteur: </span><a href="/anna-kubista">Anna Kubišta</a></div>
+    </body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Anna Kubišta"], "byline:label")
