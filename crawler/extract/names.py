@@ -45,6 +45,11 @@ _ROLE = (
     r"periodista|redactora?|corresponsal|"
     r"корреспондент|обозреватель|редактор|כתב|כתבת|مراسل|محرر)s?"
 )
+# A job title written before the name, alone or as the end of a compound ("Rechtsanwalt Sebastian Einbock",
+# "Focus-Online-Experte Robin Tschöpe", "Wirtschaftsredakteurin Anna Roth"); taken off when two words remain.
+_LEADING_ROLE = re.compile(
+    rf"^[\w-]*(?:{_ROLE}|(?:rechts|fach)?anw(?:a|ä)lt(?:in)?|expert(?:e|in)|autor(?:in)?)\s+(?=\S+\s+\S)", re.IGNORECASE
+)
 _TRAILING_ROLE = re.compile(rf"(?:\s*[,–—-]\s*|\s+){_ROLE}$", re.IGNORECASE)
 # A role with its qualifier ("Games Editor", "Staff Writer"); only taken off when two words of name remain, as
 # in "John Smith Reporter" the word before the role is the surname.
@@ -99,7 +104,7 @@ def split_names(value: str) -> list[str]:
             name += "."
         if _ONLY_ROLE.match(name) or _CREDENTIAL.match(name):
             continue
-        name = _TRAILING_WEEKDAY.sub("", _without_affiliation(_without_role(name)))
+        name = _TRAILING_WEEKDAY.sub("", _without_affiliation(_without_role(_LEADING_ROLE.sub("", name))))
         if _is_name(name) and name.casefold() not in {n.casefold() for n in names}:
             names.append(name)
     return names

@@ -40,6 +40,9 @@ PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
         ("By JOE SMITH.", ["JOE SMITH"]),  # ... the one ending a sentence is not
         ("Christoph Hein Chefredakteur", ["Christoph Hein"]),  # a role after the name, in the page's language
         ("Marie Dupont, rédactrice", ["Marie Dupont"]),
+        ("Rechtsanwalt Sebastian Einbock", ["Sebastian Einbock"]),  # ... or before it, alone or compounded
+        ("Focus-Online-Experte Robin Tschöpe", ["Robin Tschöpe"]),
+        ("Chefredakteur Meier", ["Chefredakteur Meier"]),  # one word would be left: not taken off
     ],
 )
 def test_author_fields_become_people(field: str, names: list[str]) -> None:
