@@ -27,13 +27,14 @@ _NAME_SEPARATORS = re.compile(
     re.IGNORECASE,
 )
 # "By" in the byline languages, in one word. Italian "di" is left out: it also begins surnames ("Angel Di
-# Maria"), so only the label prefix takes it, at the start of a byline.
+# Maria"), so only the label prefix takes it, at the start of a byline. A label is a whole word: "Diana",
+# "Avery" and "Paris" begin with one.
 BY_WORDS = "by|von|par|por|door|av"
 _BYLINE_PREFIX = re.compile(
     r"^(?:(?:written|posted|published|authored|article|story) by|(?:veröffentlicht|erstellt|eingestellt|artikel) von|"
     rf"(?:publié|écrit) par|(?:alles|mehr|alle artikel|all posts|more) (?:von|by|from)|interview\s*:|"
-    rf"{BY_WORDS}|di|(?:author|autor|auteur)(?:in)?(?:\s*:|\s+(?=\S))|"
-    r"автор(?:ы)?[:\s]|текст[:\s]|מאת|בקלם|كتب|بقلم|إعداد)\s*:?\s*",
+    rf"{BY_WORDS}|di|(?:author|autor|auteur)(?:in)?(?=\s*:|\s+\S)|"
+    r"автор(?:ы)?|текст|מאת|בקלם|كتب|بقلم|إعداد)(?!\w)\s*:?\s*",
     re.IGNORECASE,
 )
 # "X, Y, and Z" leaves "and Z" after the comma split.
@@ -83,6 +84,8 @@ _ABBREVIATED_END = re.compile(r"(?:^|[\s.])(?:[^\W\d_]|jr|sr)$", re.IGNORECASE)
 _OUTLET_SEPARATOR = re.compile(r"\s+[-–—|]\s+")
 _URL = re.compile(r"^(?:https?:|www\.)|\.(?:com|org|net|ru|il)\b", re.IGNORECASE)
 _HAS_DIGIT = re.compile(r"\d")
+# The article a publication's name starts with, which its domain leaves out ("Die Furche" on furche.at).
+_LEADING_ARTICLE = re.compile(r"^(?:the|die|der|das|le|la|les|el|il|lo|het|de)\s+", re.IGNORECASE)
 # A person's or desk's name is a few words; longer is a sentence or a whole byline block.
 MAX_NAME_WORDS = 6
 MAX_NAME_CHARS = 60
@@ -173,9 +176,11 @@ def clean_names(values: Iterable[str], outlets: frozenset[str] = frozenset()) ->
 
 
 def names_outlet(name: str, outlets: frozenset[str]) -> bool:
-    """NAME is one of the publisher's OUTLETS, as written or run together: "The Planetary Press" and
-    "theplanetarypress.com" both name the outlet of theplanetarypress.com."""
+    """NAME is one of the publisher's OUTLETS, as written or run together, with or without its article: "The
+    Planetary Press" and "theplanetarypress.com" both name the outlet of theplanetarypress.com, "Die FURCHE"
+    the one of furche.at."""
     if normalize_for_match(name) in outlets:
         return True
-    spellings = {compact_name(name, keep) for keep in (False, True)} - {""}
+    unarticled = _LEADING_ARTICLE.sub("", name)
+    spellings = {compact_name(written, keep) for written in (name, unarticled) for keep in (False, True)} - {""}
     return any(compact_name(outlet, keep) in spellings for outlet in outlets for keep in (False, True))

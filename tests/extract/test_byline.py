@@ -43,6 +43,11 @@ PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
         ("Rechtsanwalt Sebastian Einbock", ["Sebastian Einbock"]),  # ... or before it, alone or compounded
         ("Focus-Online-Experte Robin Tschöpe", ["Robin Tschöpe"]),
         ("Chefredakteur Meier", ["Chefredakteur Meier"]),  # one word would be left: not taken off
+        ("Diana Ross, Avery Smith", ["Diana Ross", "Avery Smith"]),  # a name that begins with "di" or "av" is whole
+        ("Byron York", ["Byron York"]),
+        ("Paris Hilton and Portia Doubleday", ["Paris Hilton", "Portia Doubleday"]),
+        ("Autor:Hans Meier", ["Hans Meier"]),
+        ("автор Иван Петров", ["Иван Петров"]),
     ],
 )
 def test_author_fields_become_people(field: str, names: list[str]) -> None:
@@ -176,6 +181,13 @@ def test_the_outlet_declared_as_author_gives_way_to_the_reporters_byline() -> No
     tree = lxml_html.fromstring(page_html)
     url = "https://www.theplanetarypress.com/2020/01/story/"
     assert choose_authors(read_page_meta(tree, url), tree) == (["Julie Mollins"], "byline")
+
+
+def test_the_outlet_named_with_its_article_gives_way_to_the_byline() -> None:
+    page_html = """<html><head><meta name="author" content="Die FURCHE"></head><body><h1>Achtsam im Alltag leben</h1>
+    <p class="byline">Von <a href="/autor/ub">Ursula Baatz</a></p><p>Paragraph one of the story, long enough.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://www.furche.at/religion/achtsam"), tree) == (["Ursula Baatz"], "byline")
 
 
 def test_the_outlet_stays_when_the_later_source_lists_tags_not_people() -> None:
