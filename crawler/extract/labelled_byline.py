@@ -47,6 +47,7 @@ MAX_TEXTS_WITHOUT_HEADLINE = 400
 _SHOWN = "[normalize-space()][not(parent::script or parent::style)]"
 # The position test comes first: libxml2 then stops walking the document there.
 _TEXTS_AFTER = etree.XPath(f"following::text()[position() <= {MAX_TEXTS_AFTER_HEADLINE * 2}]{_SHOWN}")
+_TEXTS_AND_BREAKS = etree.XPath(".//text()[not(parent::script or parent::style)]|.//br")
 _TEXTS_IN_BODY = etree.XPath(f"(//body//text(){_SHOWN})[position() <= {MAX_TEXTS_WITHOUT_HEADLINE}]")
 
 
@@ -67,9 +68,11 @@ def labelled_byline(tree: HtmlElement) -> list[str]:
         word = label["label"].strip()
         rest = ""
         for container in (element, element.getparent()):
-            content = fold_whitespace(" ".join(container.itertext())) if container is not None else ""
+            content = _shown_lines(container) if container is not None else ""
             start = content.find(word)
-            rest = content[start + len(word) :].strip(" :")[:MAX_BYLINE_CHARS] if start >= 0 else ""
+            # The byline ends with its line: a dateline or the story may follow a <br> ("… Drescher<br>Kakuma").
+            line = content[start + len(word) :].split("\n", 1)[0] if start >= 0 else ""
+            rest = fold_whitespace(line).strip(" :")[:MAX_BYLINE_CHARS]
             if len(rest) > MIN_BYLINE_CHARS:
                 break
         names = list(itertools.takewhile(_a_full_name, split_names(rest)))
@@ -93,6 +96,12 @@ def _texts_in_order(tree: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
             element = element.getparent()
         if element is not None:
             yield str(text), element
+
+
+def _shown_lines(container: HtmlElement) -> str:
+    """CONTAINER's text, its words' whitespace folded and a newline for each <br>."""
+    pieces = _TEXTS_AND_BREAKS(container)
+    return "".join(fold_whitespace(piece) + " " if isinstance(piece, str) else "\n" for piece in pieces)
 
 
 def _blank(element: HtmlElement) -> bool:

@@ -347,3 +347,15 @@ def test_a_class_that_only_ends_in_line_marks_no_byline() -> None:
     </body></html>"""
     tree = lxml_html.fromstring(page_html)
     assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Anna Kubišta"], "byline:label")
+
+
+def test_a_labelled_byline_ends_with_its_line() -> None:
+    """A dateline after a <br> is not part of the last name."""
+    page_html = """<html><body><h1>Streit ums Feuerholz</h1><p><strong>Probleme zwischen Einheimischen</strong></p>
+    <p>Von <strong><a href="http://a.example">Roland Brockmann</a></strong> und <strong>Sebastian Drescher</strong><br>
+    <span id="more-788"></span><br>Kakuma /Kenia</p><p>Paragraph one of the story, long enough to be text.</p></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (
+        ["Roland Brockmann", "Sebastian Drescher"],
+        "byline:label",
+    )
