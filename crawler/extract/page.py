@@ -53,6 +53,10 @@ _TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•›»]\s+")
 # Class words of a kicker line inside the <h1>, in the languages of the sites that use them.
 _KICKER_CLASS = re.compile(r"kicker|overline|topline|roofline|dachzeile|spitzmarke|supertitle|pretitle|eyebrow", re.IGNORECASE)
 _LEADING_JOINER = re.compile(r"^[\s:|–—\-·•]+")
+# What follows a title cut within a sentence: more words, not a separator and the site's name.
+_WORD_GOES_ON = re.compile(r"\s?[^\W_]")
+# Search engines show about 110 characters of a headline; CMSs cut JSON-LD's there, unmarked.
+MIN_CUT_TITLE_CHARS = 100
 _FEED_TYPE = re.compile(r"rss|atom", re.IGNORECASE)
 _TITLE_EDGE = re.compile(r"^\s*[|–—\-:·•/«»›]")
 # A kicker before the headline ends with a colon ("Analysis: Headline"); other separators before an <h1>'s
@@ -191,7 +195,11 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
     titles = [value for _source, value in declared if value] + ([page.title_tag] if page.title_tag else [])
     ordered = (("h1", _shown_headline(lone_h1, titles, site, domain)), *declared, ("h1", lone_h1), ("title", page.title_tag))
     candidates = [(source, value) for source, value in ordered if value]
-    whole = [(source, value) for source, value in candidates if not _TRUNCATED.search(value)]
+    whole = [
+        (source, value)
+        for source, value in candidates
+        if not _TRUNCATED.search(value) and not (source not in ("h1", "title") and _cut_short(value, titles))
+    ]
     for source, value in whole + [pair for pair in candidates if pair not in whole]:
         if source == "title" and beside_h1:
             value = beside_h1
@@ -200,6 +208,20 @@ def choose_title(page: PageMeta) -> tuple[str | None, str]:
             headline = on_page_headline(cleaned, page.h1) or _only_h1_within(cleaned, page.h1)
             return (headline, "h1") if headline else (cleaned, source)
     return None, "none"
+
+
+def _cut_short(value: str, titles: list[str]) -> bool:
+    """VALUE is a declared title cut with no mark, which another of the page's TITLES goes on from. Either
+    cut for search engines at about 110 characters (JSON-LD's "… ei ole" against og:title's "… ei ole otettu
+    riittävästi huomioon”"), or at a quote the page left unescaped in the attribute (content="… califica a
+    Biden de "incapacitado""). A shorter title followed by more words in the <title> is the headline, and
+    the <title> adds words for search engines ("Bienenstich-Muffins Rezept | Dr. Oetker")."""
+    for title in titles:
+        if len(title) > len(value) and title.startswith(value):
+            rest = title[len(value) :]
+            if rest.startswith(('"', ' "')) or (len(value) >= MIN_CUT_TITLE_CHARS and _WORD_GOES_ON.match(rest)):
+                return True
+    return False
 
 
 def _shown_headline(h1: str | None, declared: list[str], site: str | None, domain: str | None) -> str | None:

@@ -114,6 +114,22 @@ def test_a_kicker_inside_the_h1_is_not_part_of_the_headline() -> None:
     assert page.h1 == ["Autohäuser rechnen mit langsamem Anlaufen", "Bohren, bis es heiß wird", "Only a kicker"]
 
 
+def test_a_declared_title_cut_without_a_mark_gives_way_to_the_whole_one() -> None:
+    whole = (
+        "Sanna Marin tapasi Angela Merkelin: Myös Saksa haluaa pitää kiinni maataloustuista - ”Meidän näkemyksiämme"
+        " suurimpana nettomaksajana ei ole otettu riittävästi huomioon”"
+    )
+    cut = whole[: whole.index(" otettu")]
+    page = PageMeta(meta={"og:title": whole}, jsonld=JsonLdArticle(type="NewsArticle", headline=cut))
+    assert choose_title(page) == (whole, "meta:og:title")
+    # An attribute ended by a quote the page left unescaped.
+    page = PageMeta(meta={"og:title": "Senador califica a Biden de"}, title_tag='Senador califica a Biden de "incapacitado"')
+    assert choose_title(page) == ('Senador califica a Biden de "incapacitado"', "title")
+    # A short title that the <title> goes on from with words for search engines is the headline.
+    page = PageMeta(meta={"og:title": "Bienenstich-Muffins"}, title_tag="Bienenstich-Muffins Rezept | Dr. Oetker")
+    assert choose_title(page) == ("Bienenstich-Muffins", "meta:og:title")
+
+
 def test_domain_name_skips_generic_second_level_labels() -> None:
     assert domain_name("https://www.bbc.co.uk/news/world") == "bbc"
     assert domain_name("https://kyiv-post.com/a") == "kyivpost"
