@@ -26,9 +26,10 @@ publisher's local day is what a reader means by "published on" (see crawler.publ
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -87,6 +88,11 @@ def resolve_published(
     now = aware_utc(fetched_at) or now_utc()
     notes = warnings if warnings is not None else []
     url_day = date_in_url(url)
+
+    @functools.cache  # the dates the page's own elements state cost a walk over the page: read once, when asked
+    def page_statements() -> list[DateEvidence]:
+        return stated_dates(tree, lang, now) if tree is not None else []
+
     for index, (source, raw) in enumerate(structured):
         declared = read_declared_date(raw)
         if declared is None:
@@ -100,14 +106,14 @@ def resolve_published(
             # The URL was minted at first publication; a later declared date is a re-publication or migration.
             notes.append(f"date: {source} {local_day} is later than the URL's date {url_day}; using the URL's")
             return DateEvidence(_midnight(url_day), "url", True, date_only=True)
-        seconded = _seconded_shown_day(local_day, structured[index + 1 :], tree, lang, now) if tree is not None else None
+        seconded = _seconded_shown_day(local_day, structured[index + 1 :], page_statements, now)
         if seconded is not None:
             notes.append(f"date: {source} {local_day} is not the day the page shows; {seconded[0]} states that day")
             (source, declared), value, naive = seconded, seconded[1].value, seconded[1].naive
         suffix = NAIVE_SUFFIX if naive else ""
         offset = declared.offset_minutes or _local_offset_of_same_instant(value, structured)
         if declared.offset_minutes == 0 and not offset and not declared.date_only:
-            offset = _publisher_offset_of_utc_instant(value, tree, url_day, lang, now, notes)
+            offset = _publisher_offset_of_utc_instant(value, page_statements(), url_day, notes)
         return DateEvidence(value, source + suffix, False, offset if offset else declared.offset_minutes, declared.date_only)
     if feed_date is not None and feed_date.value is not None:
         value = aware_utc(feed_date.value)
@@ -122,7 +128,7 @@ def resolve_published(
         # htmldate's quick guess scores every date on the page (a related story's "03-05-2022" included); the
         # first day the page's own date elements state (its byline, its <time>) is stronger evidence, unless it
         # is much later than the earliest date htmldate settled on: then it is an update, a comment or today.
-        stated = next(iter(_local_day_statements(stated_dates(tree, lang, now))), None)
+        stated = next(iter(_local_day_statements(page_statements())), None)
         if stated is not None and found.date() != _local_day(stated) <= found.date() + STATED_DAY_UPDATE_AFTER:
             notes.append(f"date: the page's date element states {_local_day(stated)}, not htmldate's {found.date()}")
             return stated
@@ -162,7 +168,7 @@ def _local_offset_of_same_instant(instant: datetime, structured: Sequence[tuple[
 
 
 def _publisher_offset_of_utc_instant(
-    instant: datetime, tree: Any, url_day: date | None, lang: str | None, now: datetime, notes: list[str]
+    instant: datetime, statements: list[DateEvidence], url_day: date | None, notes: list[str]
 ) -> int | None:
     """The publisher's offset for an instant declared only in UTC ("...Z", "+00:00"), from what the page says
     on its own clock, or None when nothing there puts the story on another day than the UTC one.
@@ -174,7 +180,6 @@ def _publisher_offset_of_utc_instant(
        _MAX_INFERRED_SHIFT_HOURS away: the UTC day confirms UTC; a neighbour gives the smallest whole-hour offset that puts the instant on that day (the
        instant stays exact, the clock is the nearest one consistent with the page).
     """
-    statements = stated_dates(tree, lang, now) if tree is not None else []
     for statement in statements:
         if statement.offset_minutes and statement.value == instant:
             return statement.offset_minutes
@@ -213,7 +218,7 @@ def _clock_offset_of_naive_statement(statement: DateEvidence, instant: datetime)
 
 
 def _seconded_shown_day(
-    local_day: date, later: Sequence[tuple[str, Any]], tree: Any, lang: str | None, now: datetime
+    local_day: date, later: Sequence[tuple[str, Any]], page_statements: Callable[[], list[DateEvidence]], now: datetime
 ) -> tuple[str, DeclaredDate] | None:
     """A less trusted declared date that states the day the page shows its readers, when the most trusted one
     states another day; None otherwise.
@@ -230,7 +235,7 @@ def _seconded_shown_day(
         # Seconded itself (two declared witnesses against a shown day that may be an update's), or unopposed:
         # the page's date elements are not read (they cost a walk over the page).
         return None
-    shown = next((s for s in stated_dates(tree, lang, now) if s.source == "textual"), None)
+    shown = next((s for s in page_statements() if s.source == "textual"), None)
     if shown is None or _local_day(shown) == local_day:
         return None
     return next((other for other, day in zip(others, days, strict=True) if day == _local_day(shown)), None)
