@@ -44,7 +44,6 @@ from crawler.extract.page import (
     PUBLISHED_MARKUP,
     PUBLISHED_META,
     choose_language,
-    choose_title,
     first_of,
     join_url,
     markup_dates,
@@ -53,6 +52,7 @@ from crawler.extract.page import (
     structured_dates,
 )
 from crawler.extract.parse import parse_page
+from crawler.extract.title import choose_title
 from crawler.model import DateEvidence, ExtractedArticle
 
 # ---------------------------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from crawler.discover.feeds import parse_feed
 from crawler.extract.article import ExtractionHints, extract_document, extract_file, extract_html
 from crawler.extract.body import reconcile_bodies
 from crawler.extract.cleanup import LinkTexts, clean_lines
-from crawler.extract.page import strip_site_name
 from crawler.extract.jsonld import read_jsonld
+from crawler.extract.title import strip_site_name
 from crawler.model import DateEvidence
 from crawler.textnorm import fold_whitespace
 
@@ -592,7 +592,7 @@ def test_jsonld_article_body_written_twice_is_kept_once() -> None:
 
 
 def test_declared_title_with_site_or_kicker_gives_way_to_the_on_page_headline() -> None:
-    from crawler.extract.page import on_page_headline
+    from crawler.extract.title import on_page_headline
 
     headline = "Putin receives Hamas delegation in Moscow"
     assert on_page_headline(f"{headline} | The Paper", [headline]) == headline

@@ -8,7 +8,8 @@ from lxml import html as lxml_html
 
 from crawler.extract.article import extract_html
 from crawler.extract.jsonld import JsonLdArticle
-from crawler.extract.page import PageMeta, choose_title, domain_name, read_page_meta, strip_site_name
+from crawler.extract.page import PageMeta, domain_name, read_page_meta
+from crawler.extract.title import choose_title, strip_site_name
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 
