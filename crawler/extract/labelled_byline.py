@@ -20,7 +20,7 @@ from crawler.textnorm import fold_whitespace
 # Byline labels that begin a text node, as bylines write them; the name follows in the same text or in the
 # next element.
 _BYLINE_LABELS = (
-    "By ", "by ", "BY ", "Von ", "von ", "VON ", "Par ", "par ", "Por ", "por ", "Door ", "door ",
+    "By ", "by ", "BY ", "Von ", "von ", "VON ", "Par ", "par ", "Por ", "por ", "Door ", "door ", "By:", "Von:",
     "Autor:", "Autorin:", "Author:", "Auteur:", "Text:", "Text von", "Ein Artikel von", "Ein Beitrag von",
     "Written by", "Posted by", "Автор:", "Текст:", "מאת", "بقلم", "كتب",
 )
@@ -70,8 +70,10 @@ def labelled_byline(tree: HtmlElement) -> list[str]:
         for container in (element, element.getparent()):
             content = _shown_lines(container) if container is not None else ""
             start = content.find(word)
-            # The byline ends with its line: a dateline or the story may follow a <br> ("… Drescher<br>Kakuma").
-            line = content[start + len(word) :].split("\n", 1)[0] if start >= 0 else ""
+            # The byline is the first line with text after the label ("<b>Von:</b><br><br>Götz Warnke"), and ends
+            # with it: a dateline or the story may follow a <br> ("… Drescher<br>Kakuma").
+            lines = content[start + len(word) :].split("\n") if start >= 0 else []
+            line = next((line for line in lines if line.strip(" :")), "")
             rest = fold_whitespace(line).strip(" :")[:MAX_BYLINE_CHARS]
             if len(rest) > MIN_BYLINE_CHARS:
                 break

@@ -359,3 +359,11 @@ def test_a_labelled_byline_ends_with_its_line() -> None:
         ["Roland Brockmann", "Sebastian Drescher"],
         "byline:label",
     )
+
+
+def test_a_label_with_a_colon_reads_the_next_line_with_text() -> None:
+    page_html = """<html><body><h1>WindRebell: Strom vom eigenen Windrad</h1>
+    <p>Paragraph one of the story, long enough to be text.</p>
+    <a href="#mail"><div class="trenner"> </div> <b>Von:</b> <br /> <br /> Götz Warnke</a></body></html>"""
+    tree = lxml_html.fromstring(page_html)
+    assert choose_authors(read_page_meta(tree, "https://example.org/a"), tree) == (["Götz Warnke"], "byline:label")
