@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract.blocks import block_texts
 from crawler.extract.names import MAX_BYLINE_CHARS, MIN_BYLINE_CHARS, NAME_PARTICLES, split_names
 from crawler.textnorm import fold_whitespace
 
@@ -47,7 +48,6 @@ MAX_TEXTS_WITHOUT_HEADLINE = 400
 _SHOWN = "[normalize-space()][not(parent::script or parent::style)]"
 # The position test comes first: libxml2 then stops walking the document there.
 _TEXTS_AFTER = etree.XPath(f"following::text()[position() <= {MAX_TEXTS_AFTER_HEADLINE * 2}]{_SHOWN}")
-_TEXTS_AND_BREAKS = etree.XPath(".//text()[not(parent::script or parent::style)]|.//br")
 _TEXTS_IN_BODY = etree.XPath(f"(//body//text(){_SHOWN})[position() <= {MAX_TEXTS_WITHOUT_HEADLINE}]")
 
 
@@ -68,7 +68,7 @@ def labelled_byline(tree: HtmlElement) -> list[str]:
         word = label["label"].strip()
         rest = ""
         for container in (element, element.getparent()):
-            content = _shown_lines(container) if container is not None else ""
+            content = "\n".join(block_texts(container)) if container is not None else ""
             start = content.find(word)
             # The byline is the first line with text after the label ("<b>Von:</b><br><br>Götz Warnke"), and ends
             # with it: a dateline or the story may follow a <br> ("… Drescher<br>Kakuma").
@@ -98,12 +98,6 @@ def _texts_in_order(tree: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
             element = element.getparent()
         if element is not None:
             yield str(text), element
-
-
-def _shown_lines(container: HtmlElement) -> str:
-    """CONTAINER's text, its words' whitespace folded and a newline for each <br>."""
-    pieces = _TEXTS_AND_BREAKS(container)
-    return "".join(fold_whitespace(piece) + " " if isinstance(piece, str) else "\n" for piece in pieces)
 
 
 def _blank(element: HtmlElement) -> bool:
