@@ -50,10 +50,11 @@ AUTHOR_META = (
     *("atc-metaauthor", "rbauthors", "shareaholic:article_author_name"),
 )
 # Elements that mark the author in markup: rel=author, itemprop=author, "byline"/"author" classes, ids and test
-# ids (React sites: data-testid="prism-byline"), in any case ("FeatureByline", "ArticleAuthor": 'uthor' leaves the
-# first letter out; 'byline' is spelled whole, as "copyline" and "storyline" are no bylines), and links to an author's page (/author/, /autor/: bylines with no mark of their
-# own still link the name to the author's archive). The first <h1> comes along, in document order (an XPath union is ordered), to
-# tell the bylines under the headline from those above it. Selecting attributes and stepping to their element
+# ids (React sites: data-testid="prism-byline"), in any case ("FeatureByline", "ArticleAuthor": 'uthor' leaves
+# the first letter out; 'byline' is spelled whole, as "copyline" and "storyline" are no bylines), and links to
+# an author's page (/author/, /autor/: bylines with no mark of their own still link the name to the author's
+# archive). The first <h1> comes along, in document order (an XPath union is ordered), to tell the bylines
+# under the headline from those above it. Selecting attributes and stepping to their element
 # is a quarter of the cost of testing every element's attributes (//*[contains(@class, ...) or ...]) in libxml2.
 _BYLINE_MARK = "contains(., 'uthor') or contains(., 'byline') or contains(., 'Byline') or contains(., 'ByLine') or contains(., 'BYLINE')"
 _BYLINE_XPATH = etree.XPath(

@@ -137,10 +137,12 @@ def _headline_beside(title: str, h1: str, names_site: Callable[[str], bool]) -> 
         if headline_key(segment) == key and len(_WORD.findall(headline_key(headline))) > words:
             return headline
     if separators and headline_key(title[: separators[0].start()]) == key and names_site(h1):
-        rest = separators[1:]
-        while rest and len(_WORD.findall(headline_key(title[separators[0].end() : rest[0].start()]))) <= MAX_LABEL_WORDS:
-            separators, rest = rest, rest[1:]
-        headline = title[separators[0].end() :].strip()
+        start = separators[0]
+        for following in separators[1:]:  # step over short labels after the blog's name ("Blog Archive")
+            if len(_WORD.findall(headline_key(title[start.end() : following.start()]))) > MAX_LABEL_WORDS:
+                break
+            start = following
+        headline = title[start.end() :].strip()
         return headline if len(_WORD.findall(headline_key(headline))) > words else None
     return None
 
